@@ -1,0 +1,247 @@
+#include "exec/graph_plan.h"
+
+#include <algorithm>
+#include <exception>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace onyx {
+namespace {
+
+// Every value a subgraph attached to `node` reads from enclosing scopes.
+std::vector<std::string> implicit_inputs_of(const ir::Node& node) {
+  std::vector<std::string> names;
+  std::unordered_set<std::string> seen;
+  for (const auto& a : node.attributes) {
+    std::vector<const ir::Graph*> subs;
+    if (a.g) subs.push_back(a.g.get());
+    for (const auto& g : a.graphs) subs.push_back(g.get());
+    for (const auto* g : subs) {
+      for (auto& v : g->free_variables()) {
+        if (seen.insert(v).second) names.push_back(std::move(v));
+      }
+    }
+  }
+  return names;
+}
+
+ir::TypeInfo type_of_tensor(const Tensor& t) {
+  std::vector<ir::Dim> dims;
+  for (int64_t d : t.shape()) dims.push_back(ir::Dim::known(d));
+  return ir::TypeInfo::tensor(t.dtype(), std::move(dims));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<GraphPlan>> GraphPlan::compile(const ir::Graph& graph,
+                                                      const std::vector<std::string>& outer_scope,
+                                                      const KernelRegistry& registry) {
+  ONYX_RETURN_IF_ERROR(ir::validate_graph(graph, outer_scope));
+  ONYX_ASSIGN_OR_RETURN(std::vector<size_t> order, ir::topological_order(graph, outer_scope));
+
+  auto plan = std::make_unique<GraphPlan>();
+  plan->graph_ = &graph;
+  std::unordered_map<std::string, int> slot_of;
+  auto slot = [&](const std::string& name) {
+    auto [it, inserted] = slot_of.emplace(name, plan->num_slots_);
+    if (inserted) ++plan->num_slots_;
+    return it->second;
+  };
+
+  // Static types known at load time, for kernel selection by dtype.
+  std::unordered_map<std::string, ir::TypeInfo> types;
+  for (const auto& [name, t] : graph.initializers) types[name] = type_of_tensor(t);
+  for (const auto* list : {&graph.value_info, &graph.outputs, &graph.inputs}) {
+    for (const auto& vi : *list) {
+      if (vi.type.kind != ir::TypeInfo::Kind::kUnknown) types[vi.name] = vi.type;
+    }
+  }
+
+  std::unordered_set<std::string> graph_inputs;
+  for (const auto& vi : graph.inputs) {
+    graph_inputs.insert(vi.name);
+    plan->input_names_.push_back(vi.name);
+    plan->input_slots_.push_back(slot(vi.name));
+    auto init = graph.initializers.find(vi.name);
+    plan->input_defaults_.push_back(init != graph.initializers.end() ? Value(init->second)
+                                                                      : Value());
+  }
+  for (const auto& [name, t] : graph.initializers) {
+    if (!graph_inputs.count(name)) plan->constants_.emplace_back(slot(name), Value(t));
+  }
+  std::unordered_set<std::string> produced;
+  for (const auto& n : graph.nodes) {
+    for (const auto& o : n.outputs) {
+      if (!o.empty()) produced.insert(o);
+    }
+  }
+  // Names read here but defined in an enclosing graph become captured values.
+  auto resolve = [&](const std::string& name) {
+    if (!slot_of.count(name) && !produced.count(name)) {
+      plan->captured_names_.push_back(name);
+      plan->captured_slots_.push_back(slot(name));
+    }
+    return slot(name);
+  };
+
+  const KernelInfo::SubgraphCompiler compile_sub =
+      [&registry, &graph, outer_scope](
+          const ir::Graph& body) -> Result<std::shared_ptr<const Subgraph>> {
+    // A body sees everything visible in this graph plus what this graph sees.
+    std::vector<std::string> scope = outer_scope;
+    for (const auto& vi : graph.inputs) scope.push_back(vi.name);
+    for (const auto& [name, t] : graph.initializers) scope.push_back(name);
+    for (const auto& n : graph.nodes) {
+      for (const auto& o : n.outputs) {
+        if (!o.empty()) scope.push_back(o);
+      }
+    }
+    ONYX_ASSIGN_OR_RETURN(std::unique_ptr<GraphPlan> sub, compile(body, scope, registry));
+    return std::shared_ptr<const Subgraph>(std::move(sub));
+  };
+
+  for (size_t idx : order) {
+    const ir::Node& node = graph.nodes[idx];
+    Step step;
+    step.node = &node;
+    std::vector<const ir::TypeInfo*> input_types;
+    for (const auto& in : node.inputs) {
+      step.inputs.push_back(in.empty() ? -1 : resolve(in));
+      auto it = in.empty() ? types.end() : types.find(in);
+      input_types.push_back(it == types.end() ? nullptr : &it->second);
+    }
+    std::vector<std::string> implicit = implicit_inputs_of(node);
+    for (const auto& name : implicit) step.implicit.push_back(resolve(name));
+
+    std::optional<DataType> dtype;
+    const KernelDef* def = nullptr;
+    {
+      // Pick the kernel by the dtype of its type-selecting input when that is known.
+      auto first = registry.find(node.domain, node.op_type, node.opset, std::nullopt);
+      if (!first.ok()) return first.status().with_context(node.describe() + ": ");
+      const int ti = (*first)->type_input;
+      if (ti >= 0 && static_cast<size_t>(ti) < input_types.size() && input_types[ti] &&
+          input_types[ti]->is_tensor() && input_types[ti]->elem_type != DataType::kUndefined) {
+        dtype = input_types[ti]->elem_type;
+      }
+      ONYX_ASSIGN_OR_RETURN(def, ([&]() -> Result<const KernelDef*> {
+                              auto r = registry.find(node.domain, node.op_type, node.opset, dtype);
+                              if (!r.ok()) return r.status().with_context(node.describe() + ": ");
+                              return r;
+                            }()));
+    }
+    KernelInfo info(node, std::move(input_types), std::move(implicit), compile_sub);
+    auto kernel = def->factory(info);
+    if (!kernel.ok()) {
+      const Status& s = kernel.status();
+      if (s.message().rfind("node '", 0) == 0) return s;
+      return s.with_context(node.describe() + ": ");
+    }
+    step.kernel = std::move(kernel).value();
+    for (const auto& out : node.outputs) step.outputs.push_back(out.empty() ? -1 : slot(out));
+    plan->steps_.push_back(std::move(step));
+  }
+
+  for (const auto& vi : graph.outputs) {
+    plan->output_names_.push_back(vi.name);
+    plan->output_slots_.push_back(resolve(vi.name));
+  }
+
+  // Release each slot right after its last reader, unless it must survive the run.
+  std::vector<int> last_use(plan->num_slots_, -1);
+  for (size_t s = 0; s < plan->steps_.size(); ++s) {
+    for (int i : plan->steps_[s].inputs) {
+      if (i >= 0) last_use[i] = static_cast<int>(s);
+    }
+    for (int i : plan->steps_[s].implicit) last_use[i] = static_cast<int>(s);
+    // An output nobody reads is released right away.
+    for (int i : plan->steps_[s].outputs) {
+      if (i >= 0 && last_use[i] < static_cast<int>(s)) last_use[i] = static_cast<int>(s);
+    }
+  }
+  for (int o : plan->output_slots_) last_use[o] = -1;
+  for (int slot_index = 0; slot_index < plan->num_slots_; ++slot_index) {
+    if (last_use[slot_index] >= 0) plan->steps_[last_use[slot_index]].release.push_back(slot_index);
+  }
+  return plan;
+}
+
+Result<std::vector<Value>> GraphPlan::run(std::vector<Value> inputs,
+                                          const std::vector<const Value*>& captured,
+                                          ThreadPool* pool) const {
+  std::vector<size_t> all(output_slots_.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
+  return run_outputs(std::move(inputs), captured, all, pool);
+}
+
+Result<std::vector<Value>> GraphPlan::run_outputs(std::vector<Value> inputs,
+                                                  const std::vector<const Value*>& captured,
+                                                  const std::vector<size_t>& output_positions,
+                                                  ThreadPool* pool) const {
+  if (inputs.size() > input_slots_.size()) {
+    return InvalidArgument("graph '", graph_->name, "' takes ", input_slots_.size(),
+                           " inputs, got ", inputs.size());
+  }
+  if (captured.size() != captured_slots_.size()) {
+    return RuntimeError("graph '", graph_->name, "' expects ", captured_slots_.size(),
+                        " captured values, got ", captured.size());
+  }
+  std::vector<Value> slots(num_slots_);
+  for (const auto& [s, v] : constants_) slots[s] = v;
+  for (size_t i = 0; i < input_slots_.size(); ++i) {
+    if (i < inputs.size() && !inputs[i].is_none()) {
+      slots[input_slots_[i]] = std::move(inputs[i]);
+    } else {
+      slots[input_slots_[i]] = input_defaults_[i];
+    }
+  }
+  for (size_t i = 0; i < captured_slots_.size(); ++i) {
+    if (captured[i] != nullptr) slots[captured_slots_[i]] = *captured[i];
+  }
+
+  for (const Step& step : steps_) {
+    std::vector<const Value*> in(step.inputs.size(), nullptr);
+    for (size_t i = 0; i < step.inputs.size(); ++i) {
+      const int s = step.inputs[i];
+      if (s >= 0 && !slots[s].is_none()) in[i] = &slots[s];
+    }
+    std::vector<const Value*> implicit(step.implicit.size(), nullptr);
+    for (size_t i = 0; i < step.implicit.size(); ++i) {
+      const Value& v = slots[step.implicit[i]];
+      if (!v.is_none()) implicit[i] = &v;
+    }
+    KernelContext ctx(*step.node, std::move(in), std::move(implicit), step.outputs.size(), pool);
+    Status status;
+    try {
+      status = step.kernel->compute(ctx);
+    } catch (const std::bad_alloc&) {
+      status = RuntimeError("out of memory");
+    } catch (const std::exception& e) {
+      status = RuntimeError(e.what());
+    }
+    if (!status.ok()) {
+      if (status.message().rfind("node '", 0) == 0) return status;
+      return status.with_context(step.node->describe() + ": ");
+    }
+    for (size_t i = 0; i < step.outputs.size(); ++i) {
+      const int s = step.outputs[i];
+      if (s < 0) continue;
+      if (ctx.outputs()[i].is_none()) {
+        return RuntimeError(step.node->describe(), ": kernel produced no value for output ", i,
+                            " ('", step.node->outputs[i], "')");
+      }
+      slots[s] = std::move(ctx.outputs()[i]);
+    }
+    for (int s : step.release) slots[s] = Value();
+  }
+
+  std::vector<Value> outputs;
+  outputs.reserve(output_positions.size());
+  for (size_t p : output_positions) {
+    if (p >= output_slots_.size()) return InvalidArgument("no graph output ", p);
+    outputs.push_back(slots[output_slots_[p]]);
+  }
+  return outputs;
+}
+
+}  // namespace onyx

@@ -1,0 +1,67 @@
+// A graph compiled for execution: nodes in topological order, each with its kernel, values
+// mapped to integer slots, and the step after which each slot is released. Built once at
+// session creation; run() only executes. Also serves as the Subgraph of If / Loop / Scan.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "ops/kernel.h"
+#include "ops/registry.h"
+
+namespace onyx {
+
+class GraphPlan final : public Subgraph {
+ public:
+  // `outer_scope` lists names visible from enclosing graphs (captured when read).
+  static Result<std::unique_ptr<GraphPlan>> compile(const ir::Graph& graph,
+                                                    const std::vector<std::string>& outer_scope,
+                                                    const KernelRegistry& registry);
+
+  const std::vector<std::string>& input_names() const override { return input_names_; }
+  const std::vector<std::string>& output_names() const override { return output_names_; }
+  const std::vector<std::string>& captured_names() const override { return captured_names_; }
+
+  // inputs[i] is graph input i; a kNone value falls back to the input's initializer (if any).
+  Result<std::vector<Value>> run(std::vector<Value> inputs,
+                                 const std::vector<const Value*>& captured,
+                                 ThreadPool* pool) const override;
+
+  // Same, returning only the listed output positions.
+  Result<std::vector<Value>> run_outputs(std::vector<Value> inputs,
+                                         const std::vector<const Value*>& captured,
+                                         const std::vector<size_t>& output_positions,
+                                         ThreadPool* pool) const;
+
+  // Default value of input i (its initializer) or null.
+  const Value* input_default(size_t i) const {
+    return input_defaults_[i].is_none() ? nullptr : &input_defaults_[i];
+  }
+  size_t num_steps() const { return steps_.size(); }
+
+ private:
+  struct Step {
+    const ir::Node* node = nullptr;
+    std::unique_ptr<OpKernel> kernel;
+    std::vector<int> inputs;    // slot per input, -1 when omitted
+    std::vector<int> implicit;  // slots of values captured by the node's subgraphs
+    std::vector<int> outputs;   // slot per output, -1 when omitted
+    std::vector<int> release;   // slots whose last reader is this step
+  };
+
+  const ir::Graph* graph_ = nullptr;
+  int num_slots_ = 0;
+  std::vector<std::string> input_names_;
+  std::vector<std::string> output_names_;
+  std::vector<std::string> captured_names_;
+  std::vector<int> input_slots_;
+  std::vector<Value> input_defaults_;
+  std::vector<int> captured_slots_;
+  std::vector<int> output_slots_;
+  std::vector<std::pair<int, Value>> constants_;
+  std::vector<Step> steps_;
+};
+
+}  // namespace onyx

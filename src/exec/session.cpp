@@ -1,0 +1,107 @@
+#include "exec/session.h"
+
+#include "onnx/model_loader.h"
+
+namespace onyx {
+
+Result<std::unique_ptr<Session>> Session::load(const std::string& path,
+                                               const SessionOptions& options) {
+  ONYX_ASSIGN_OR_RETURN(ir::Model model, onnx_import::load_model(path));
+  return create(std::move(model), options);
+}
+
+Result<std::unique_ptr<Session>> Session::load_from_bytes(const std::string& bytes,
+                                                          const SessionOptions& options) {
+  ONYX_ASSIGN_OR_RETURN(ir::Model model, onnx_import::load_model_from_bytes(bytes, ""));
+  return create(std::move(model), options);
+}
+
+Result<std::unique_ptr<Session>> Session::create(ir::Model model, const SessionOptions& options) {
+  auto session = std::unique_ptr<Session>(new Session());
+  session->model_ = std::make_unique<ir::Model>(std::move(model));
+  const ir::Graph& graph = session->model_->graph;
+  ONYX_ASSIGN_OR_RETURN(session->plan_, GraphPlan::compile(graph, {}, global_registry()));
+  const int threads =
+      options.intra_op_num_threads > 0 ? options.intra_op_num_threads : ThreadPool::default_num_threads();
+  session->pool_ = std::make_unique<ThreadPool>(threads);
+  for (const auto& vi : graph.inputs) {
+    (graph.initializers.count(vi.name) ? session->overridable_ : session->inputs_).push_back(vi);
+  }
+  return session;
+}
+
+Status Session::check_feed(const ir::ValueInfo& info, const Value& value) const {
+  const ir::TypeInfo& t = info.type;
+  if (t.kind == ir::TypeInfo::Kind::kTensor) {
+    if (!value.is_tensor()) {
+      return InvalidArgument("input '", info.name, "' expects ", t.to_string(), ", got ",
+                             value.describe());
+    }
+    const Tensor& v = value.tensor();
+    if (t.elem_type != DataType::kUndefined && v.dtype() != t.elem_type) {
+      return InvalidArgument("input '", info.name, "' expects element type ",
+                             data_type_name(t.elem_type), ", got ", data_type_name(v.dtype()));
+    }
+    if (t.shape) {
+      if (t.shape->size() != v.rank()) {
+        return InvalidArgument("input '", info.name, "' expects rank ", t.shape->size(), " (shape ",
+                               t.shape_string(), "), got shape ", shape_to_string(v.shape()));
+      }
+      for (size_t i = 0; i < v.rank(); ++i) {
+        const ir::Dim& d = (*t.shape)[i];
+        if (d.is_known() && *d.value != v.dim(i)) {
+          return InvalidArgument("input '", info.name, "' expects shape ", t.shape_string(),
+                                 ", got ", shape_to_string(v.shape()), " (dimension ", i, ")");
+        }
+      }
+    }
+  } else if (t.kind == ir::TypeInfo::Kind::kSequence && !value.is_sequence()) {
+    return InvalidArgument("input '", info.name, "' expects ", t.to_string(), ", got ",
+                           value.describe());
+  }
+  return Status::OK();
+}
+
+Result<std::vector<Value>> Session::run(const NamedValues& feeds,
+                                        const std::vector<std::string>& output_names) const {
+  const ir::Graph& graph = model_->graph;
+  std::vector<Value> inputs(graph.inputs.size());
+  for (const auto& [name, value] : feeds) {
+    size_t pos = graph.inputs.size();
+    for (size_t i = 0; i < graph.inputs.size(); ++i) {
+      if (graph.inputs[i].name == name) pos = i;
+    }
+    if (pos == graph.inputs.size()) {
+      std::string expected;
+      for (const auto& vi : inputs_) expected += (expected.empty() ? "" : ", ") + vi.name;
+      return InvalidArgument("the model has no input named '", name, "' (inputs: ", expected, ")");
+    }
+    ONYX_RETURN_IF_ERROR(check_feed(graph.inputs[pos], value));
+    inputs[pos] = value;
+  }
+  for (size_t i = 0; i < graph.inputs.size(); ++i) {
+    if (inputs[i].is_none() && plan_->input_default(i) == nullptr &&
+        graph.inputs[i].type.kind != ir::TypeInfo::Kind::kOptional) {
+      return InvalidArgument("input '", graph.inputs[i].name, "' (", graph.inputs[i].type.to_string(),
+                             graph.inputs[i].type.shape_string(), ") was not fed");
+    }
+  }
+  std::vector<size_t> positions;
+  if (output_names.empty()) {
+    for (size_t i = 0; i < graph.outputs.size(); ++i) positions.push_back(i);
+  } else {
+    for (const auto& name : output_names) {
+      size_t pos = graph.outputs.size();
+      for (size_t i = 0; i < graph.outputs.size(); ++i) {
+        if (graph.outputs[i].name == name) pos = i;
+      }
+      if (pos == graph.outputs.size()) {
+        return InvalidArgument("the model has no output named '", name, "'");
+      }
+      positions.push_back(pos);
+    }
+  }
+  return plan_->run_outputs(std::move(inputs), {}, positions, pool_.get());
+}
+
+}  // namespace onyx

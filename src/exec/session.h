@@ -1,0 +1,53 @@
+// Session: a loaded, validated, planned model that can run many times, from many threads.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "core/value.h"
+#include "exec/graph_plan.h"
+#include "ir/graph.h"
+
+namespace onyx {
+
+struct SessionOptions {
+  int intra_op_num_threads = 0;  // 0: one per physical core
+};
+
+using NamedValues = std::vector<std::pair<std::string, Value>>;
+
+class Session {
+ public:
+  // Loads a .onnx file (external data resolved beside it), validates and plans it.
+  static Result<std::unique_ptr<Session>> load(const std::string& path,
+                                               const SessionOptions& options = {});
+  static Result<std::unique_ptr<Session>> load_from_bytes(const std::string& bytes,
+                                                          const SessionOptions& options = {});
+  static Result<std::unique_ptr<Session>> create(ir::Model model,
+                                                 const SessionOptions& options = {});
+
+  const ir::Model& model() const { return *model_; }
+  // Inputs the caller must feed (graph inputs without an initializer).
+  const std::vector<ir::ValueInfo>& inputs() const { return inputs_; }
+  // Graph inputs backed by an initializer: feeding them overrides the default.
+  const std::vector<ir::ValueInfo>& overridable_initializers() const { return overridable_; }
+  const std::vector<ir::ValueInfo>& outputs() const { return model_->graph.outputs; }
+
+  // Runs the model. `output_names` empty means all outputs, in graph order.
+  Result<std::vector<Value>> run(const NamedValues& feeds,
+                                 const std::vector<std::string>& output_names = {}) const;
+
+ private:
+  Status check_feed(const ir::ValueInfo& info, const Value& value) const;
+
+  std::unique_ptr<ir::Model> model_;
+  std::unique_ptr<GraphPlan> plan_;
+  std::unique_ptr<ThreadPool> pool_;
+  std::vector<ir::ValueInfo> inputs_;
+  std::vector<ir::ValueInfo> overridable_;
+};
+
+}  // namespace onyx

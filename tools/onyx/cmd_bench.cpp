@@ -1,0 +1,13 @@
+#include <cstdio>
+
+#include "cli.h"
+
+namespace onyx::cli {
+
+int cmd_bench(const std::vector<std::string>& args) {
+  (void)args;
+  std::fprintf(stderr, "onyx bench: not built yet\n");
+  return 2;
+}
+
+}  // namespace onyx::cli

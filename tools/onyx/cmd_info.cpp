@@ -1,0 +1,13 @@
+#include <cstdio>
+
+#include "cli.h"
+
+namespace onyx::cli {
+
+int cmd_info(const std::vector<std::string>& args) {
+  (void)args;
+  std::fprintf(stderr, "onyx info: not built yet\n");
+  return 2;
+}
+
+}  // namespace onyx::cli

@@ -1,0 +1,39 @@
+// The onyx command-line tool: run, test, bench, info.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+
+namespace {
+
+void usage() {
+  std::fprintf(stderr,
+               "usage: onyx <command> [args]\n"
+               "  run MODEL [-i NAME=FILE]... [-o DIR]        run a model on .npy / .pb inputs\n"
+               "  test PATH... [--filter RE] [--expect-fail FILE] [--jobs N]\n"
+               "                                               run ONNX backend-test cases\n"
+               "  bench MODEL [--threads N] [--iters N] [--warmup N] [--dim NAME=V]... [--json]\n"
+               "                                               time a model\n"
+               "  info MODEL                                    describe a model\n"
+               "See docs/cli.md.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help")) {
+    usage();
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string cmd = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (cmd == "run") return onyx::cli::cmd_run(args);
+  if (cmd == "test") return onyx::cli::cmd_test(args);
+  if (cmd == "bench") return onyx::cli::cmd_bench(args);
+  if (cmd == "info") return onyx::cli::cmd_info(args);
+  std::fprintf(stderr, "onyx: unknown command '%s'\n", cmd.c_str());
+  usage();
+  return 2;
+}
