@@ -17,6 +17,17 @@ Result<std::unique_ptr<Session>> Session::load_from_bytes(const std::string& byt
 }
 
 Result<std::unique_ptr<Session>> Session::create(ir::Model model, const SessionOptions& options) {
+  try {
+    return create_unchecked(std::move(model), options);
+  } catch (const std::bad_alloc&) {
+    return RuntimeError("out of memory while creating the session");
+  } catch (const std::exception& e) {
+    return RuntimeError("while creating the session: ", e.what());
+  }
+}
+
+Result<std::unique_ptr<Session>> Session::create_unchecked(ir::Model model,
+                                                           const SessionOptions& options) {
   auto session = std::unique_ptr<Session>(new Session());
   session->model_ = std::make_unique<ir::Model>(std::move(model));
   const ir::Graph& graph = session->model_->graph;
@@ -101,7 +112,11 @@ Result<std::vector<Value>> Session::run(const NamedValues& feeds,
       positions.push_back(pos);
     }
   }
-  return plan_->run_outputs(std::move(inputs), {}, positions, pool_.get());
+  try {
+    return plan_->run_outputs(std::move(inputs), {}, positions, pool_.get());
+  } catch (const std::exception& e) {
+    return RuntimeError(e.what());
+  }
 }
 
 }  // namespace onyx

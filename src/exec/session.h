@@ -41,6 +41,8 @@ class Session {
                                  const std::vector<std::string>& output_names = {}) const;
 
  private:
+  static Result<std::unique_ptr<Session>> create_unchecked(ir::Model model,
+                                                           const SessionOptions& options);
   Status check_feed(const ir::ValueInfo& info, const Value& value) const;
 
   std::unique_ptr<ir::Model> model_;

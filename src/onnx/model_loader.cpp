@@ -254,7 +254,9 @@ void infer_types(onnx::ModelProto& proto, const std::map<std::string, int64_t>& 
 
 }  // namespace
 
-Result<ir::Model> load_model_from_bytes(const std::string& bytes, const std::string& base_dir) {
+namespace {
+
+Result<ir::Model> convert_model(const std::string& bytes, const std::string& base_dir) {
   onnx::ModelProto proto;
   google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
                                                static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
@@ -308,6 +310,20 @@ Result<ir::Model> load_model_from_bytes(const std::string& bytes, const std::str
     model.functions.push_back(std::move(fn));
   }
   return model;
+}
+
+}  // namespace
+
+Result<ir::Model> load_model_from_bytes(const std::string& bytes, const std::string& base_dir) {
+  // Sizes read from the file are bounded before allocating; this catches what slips through
+  // (std::length_error from the allocation limit, bad_alloc) so a file can never abort us.
+  try {
+    return convert_model(bytes, base_dir);
+  } catch (const std::bad_alloc&) {
+    return InvalidGraph("out of memory while loading the model");
+  } catch (const std::exception& e) {
+    return InvalidGraph(e.what());
+  }
 }
 
 Result<ir::Model> load_model(const std::string& path) {

@@ -77,7 +77,7 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
 
   if (dt == DataType::kString) {
     ONYX_RETURN_IF_ERROR(check_count(p, p.string_data_size(), n));
-    Tensor t(dt, shape);
+    Tensor t(dt, shape);  // n is bounded by the strings present in the file
     copy_field(p.string_data(), t.data<std::string>(), n, [](const std::string& s) { return s; });
     return t;
   }
@@ -103,7 +103,23 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
     return t;
   }
 
-  Tensor t(dt, shape);
+  Tensor t;
+  // Reject before allocating: the element count must match what the file holds.
+  {
+    int64_t have = -1;
+    switch (dt) {
+      case DataType::kFloat: have = p.float_data_size(); break;
+      case DataType::kComplex64: have = p.float_data_size() / 2; break;
+      case DataType::kDouble: have = p.double_data_size(); break;
+      case DataType::kComplex128: have = p.double_data_size() / 2; break;
+      case DataType::kInt64: have = p.int64_data_size(); break;
+      case DataType::kUInt32:
+      case DataType::kUInt64: have = p.uint64_data_size(); break;
+      default: have = p.int32_data_size(); break;
+    }
+    ONYX_RETURN_IF_ERROR(check_count(p, have, n));
+    t = Tensor(dt, shape);
+  }
   switch (dt) {
     case DataType::kFloat:
       ONYX_RETURN_IF_ERROR(check_count(p, p.float_data_size(), n));

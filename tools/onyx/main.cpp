@@ -33,7 +33,6 @@ int main(int argc, char** argv) {
   if (cmd == "test") return onyx::cli::cmd_test(args);
   if (cmd == "bench") return onyx::cli::cmd_bench(args);
   if (cmd == "info") return onyx::cli::cmd_info(args);
-  std::fprintf(stderr, "onyx: unknown command '%s'\n", cmd.c_str());
-  usage();
+  std::fprintf(stderr, "onyx: unknown command '%s' (see 'onyx --help')\n", cmd.c_str());
   return 2;
 }
