@@ -1,6 +1,11 @@
 #include "cli_util.h"
 
+#include <dirent.h>
 #include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
 
 #include <cstdio>
 #include <sstream>
@@ -37,21 +42,70 @@ Result<NamedValues> load_test_data_set(const Session& session, const std::string
     return InvalidArgument("no inputs given (-i NAME=FILE) and no ", dir,
                            "/ beside the model; the model expects:", expected);
   }
-  NamedValues feeds;
-  const auto& inputs = session.model().graph.inputs;
-  // Inputs are numbered over the graph inputs that are not initializers, in order.
+  return load_inputs_from_dir(session.model(), dir);
+}
+
+std::vector<const ir::ValueInfo*> fed_inputs(const ir::Model& model) {
   std::vector<const ir::ValueInfo*> fed;
-  for (const auto& vi : inputs) {
-    if (!session.model().graph.initializers.count(vi.name)) fed.push_back(&vi);
+  for (const auto& vi : model.graph.inputs) {
+    if (!model.graph.initializers.count(vi.name)) fed.push_back(&vi);
   }
+  return fed;
+}
+
+Result<NamedValues> load_inputs_from_dir(const ir::Model& model, const std::string& dir) {
+  NamedValues feeds;
+  // Inputs are numbered over the graph inputs that are not initializers, in order.
+  const std::vector<const ir::ValueInfo*> fed = fed_inputs(model);
   for (size_t k = 0;; ++k) {
     const std::string file = dir + "/input_" + std::to_string(k) + ".pb";
-    if (stat(file.c_str(), &st) != 0) break;
+    if (!is_regular_file(file)) break;
     if (k >= fed.size()) return InvalidArgument(file, ": the model has only ", fed.size(), " inputs");
     ONYX_ASSIGN_OR_RETURN(Value v, onnx_import::read_value_file(file, &fed[k]->type));
     feeds.emplace_back(fed[k]->name, std::move(v));
   }
   return feeds;
+}
+
+std::optional<long long> parse_int(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  if (errno != 0 || end != s.c_str() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<double> parse_double(const std::string& s) {
+  if (s.empty()) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(s.c_str(), &end);
+  if (errno != 0 || end != s.c_str() + s.size()) return std::nullopt;
+  return v;
+}
+
+bool is_directory(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+bool is_regular_file(const std::string& path) {
+  struct stat st {};
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::vector<std::string> list_dir(const std::string& path) {
+  std::vector<std::string> names;
+  DIR* d = opendir(path.c_str());
+  if (!d) return names;
+  while (const dirent* e = readdir(d)) {
+    const std::string n = e->d_name;
+    if (n != "." && n != "..") names.push_back(n);
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 namespace {

@@ -1,7 +1,9 @@
 // Shared helpers of the CLI subcommands.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "exec/session.h"
 
@@ -22,5 +24,21 @@ Result<NamedValues> load_test_data_set(const Session& session, const std::string
 std::string describe_value(const Value& v, size_t max_values = 8);
 
 std::string sanitize_file_name(const std::string& name);
+
+// The graph inputs a caller feeds (not backed by an initializer), in graph order.
+std::vector<const ir::ValueInfo*> fed_inputs(const ir::Model& model);
+
+// Feeds from DIR/input_K.pb (K = 0, 1, ... while the file exists), the K-th file matched to the
+// K-th fed input and read as its declared type.
+Result<NamedValues> load_inputs_from_dir(const ir::Model& model, const std::string& dir);
+
+// Argument parsing helpers: parse a whole string as a number (nullopt on junk or overflow).
+std::optional<long long> parse_int(const std::string& s);
+std::optional<double> parse_double(const std::string& s);
+
+bool is_directory(const std::string& path);
+bool is_regular_file(const std::string& path);
+// Names of the entries of a folder (no "." / ".."), sorted; empty if it cannot be read.
+std::vector<std::string> list_dir(const std::string& path);
 
 }  // namespace onyx::cli

@@ -12,7 +12,8 @@ void usage() {
   std::fprintf(stderr,
                "usage: onyx <command> [args]\n"
                "  run MODEL [-i NAME=FILE]... [-o DIR]        run a model on .npy / .pb inputs\n"
-               "  test PATH... [--filter RE] [--expect-fail FILE] [--jobs N]\n"
+               "  test PATH... [--filter RE] [--expect-fail FILE] [--jobs N] [--timeout S]\n"
+               "       [--verbose] [--list-failures FILE]\n"
                "                                               run ONNX backend-test cases\n"
                "  bench MODEL [--threads N] [--iters N] [--warmup N] [--dim NAME=V]... [--json]\n"
                "                                               time a model\n"
