@@ -130,7 +130,9 @@ void expect_tensor(const Tensor& actual, const std::vector<T>& expected, const S
   ASSERT_EQ(actual.numel(), static_cast<int64_t>(expected.size()));
   for (size_t i = 0; i < expected.size(); ++i) {
     if constexpr (std::is_floating_point_v<T>) {
-      if (std::isnan(expected[i])) {
+      if (std::isinf(expected[i])) {
+        EXPECT_EQ(actual.data<T>()[i], expected[i]) << "at " << i;
+      } else if (std::isnan(expected[i])) {
         EXPECT_TRUE(std::isnan(actual.data<T>()[i])) << "at " << i;
       } else {
         EXPECT_NEAR(actual.data<T>()[i], expected[i], tol * (1 + std::abs(expected[i])))
