@@ -1,0 +1,9 @@
+// Registration entry points of the linalg family's files.
+#pragma once
+
+namespace onyx {
+class KernelRegistry;
+void register_matmul(KernelRegistry& r);
+void register_gemm(KernelRegistry& r);
+void register_einsum(KernelRegistry& r);
+}  // namespace onyx
