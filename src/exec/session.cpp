@@ -2,6 +2,11 @@
 
 #include "onnx/model_loader.h"
 
+// OpenBLAS keeps its own worker threads; sized to the session's intra-op count so the two never
+// oversubscribe the cores. (Process-wide: the last session created wins. Sharing one pool with
+// the GEMM library is the performance issue's work.)
+extern "C" void openblas_set_num_threads(int num_threads);
+
 namespace onyx {
 
 Result<std::unique_ptr<Session>> Session::load(const std::string& path,
@@ -35,6 +40,7 @@ Result<std::unique_ptr<Session>> Session::create_unchecked(ir::Model model,
   const int threads =
       options.intra_op_num_threads > 0 ? options.intra_op_num_threads : ThreadPool::default_num_threads();
   session->pool_ = std::make_unique<ThreadPool>(threads);
+  openblas_set_num_threads(threads);
   for (const auto& vi : graph.inputs) {
     (graph.initializers.count(vi.name) ? session->overridable_ : session->inputs_).push_back(vi);
   }

@@ -1,0 +1,301 @@
+// RNN, GRU and LSTM (ONNX gate orders: GRU z r h, LSTM i o f c; peepholes P = [Pi Po Pf]).
+//
+// Per direction: the input projection of every time step is one gemm
+// XW[seq*batch, G*H] = X * W^T (+ biases that are plain additive terms), then each step does a
+// gemm of the previous hidden state with R^T and the element-wise cell update. Everything is
+// computed in float (double for double inputs); 16-bit inputs are widened once up front.
+// sequence_lens: batch entry b runs steps [0, len_b) (reverse: len_b-1 down to 0); its Y rows
+// past len_b are zero and its Y_h / Y_c are the state after its last step.
+// layout = 1 (opset 14+): X / Y / states are batch-major; converted at the edges.
+#include <algorithm>
+#include <vector>
+
+#include "ops/registry.h"
+#include "ops/rnn/rnn_common.h"
+
+namespace onyx {
+namespace {
+
+enum class Cell { kRnn, kGru, kLstm };
+
+constexpr int gates_of(Cell c) { return c == Cell::kRnn ? 1 : (c == Cell::kGru ? 3 : 4); }
+
+template <typename C>
+Result<std::vector<C>> load(const Tensor& t) {
+  std::vector<C> out(static_cast<size_t>(t.numel()));
+  Status s = dispatch<FloatTypes>(t.dtype(), [&]<typename T>() {
+    const T* p = t.data<T>();
+    for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<C>(static_cast<compute_t<T>>(p[i]));
+    return Status::OK();
+  });
+  if (!s.ok()) return s;
+  return out;
+}
+
+// Problem dimensions and the inputs widened to C, time-major.
+template <typename C>
+struct Problem {
+  int64_t seq = 0, batch = 0, input = 0, hidden = 0;
+  int dirs = 1;
+  std::vector<C> x, w, r, b, h0, c0, p;
+  std::vector<int64_t> lens;
+};
+
+template <Cell K>
+class Recurrent final : public OpKernel {
+  static constexpr int G = gates_of(K);
+  static constexpr int A = K == Cell::kRnn ? 1 : (K == Cell::kGru ? 2 : 3);
+
+ public:
+  Status init(const KernelInfo& info) override {
+    std::vector<std::string> defaults = {"Tanh"};
+    if (K == Cell::kGru) defaults = {"Sigmoid", "Tanh"};
+    if (K == Cell::kLstm) defaults = {"Sigmoid", "Tanh", "Tanh"};
+    ONYX_ASSIGN_OR_RETURN(attrs_, rnn::parse_attrs(info, defaults));
+    if constexpr (K == Cell::kGru) {
+      ONYX_ASSIGN_OR_RETURN(int64_t lbr, info.attr_int("linear_before_reset", 0));
+      linear_before_reset_ = lbr != 0;
+    }
+    if constexpr (K == Cell::kLstm) {
+      ONYX_ASSIGN_OR_RETURN(int64_t f, info.attr_int("input_forget", 0));
+      input_forget_ = f != 0;
+    }
+    return Status::OK();
+  }
+
+  Status compute(KernelContext& ctx) const override {
+    ONYX_ASSIGN_OR_RETURN(const Tensor* x, ctx.required_input(0));
+    if (x->dtype() == DataType::kDouble) return run<double>(ctx, *x);
+    return run<float>(ctx, *x);
+  }
+
+ private:
+  template <typename C>
+  Status prepare(KernelContext& ctx, const Tensor& x, Problem<C>& pb) const {
+    ONYX_ASSIGN_OR_RETURN(const Tensor* w, ctx.required_input(1));
+    ONYX_ASSIGN_OR_RETURN(const Tensor* r, ctx.required_input(2));
+    if (x.rank() != 3 || w->rank() != 3 || r->rank() != 3) {
+      return ctx.invalid_argument("X, W and R must have rank 3");
+    }
+    const bool bm = attrs_.layout == 1;
+    pb.seq = x.dim(bm ? 1 : 0);
+    pb.batch = x.dim(bm ? 0 : 1);
+    pb.input = x.dim(2);
+    pb.dirs = attrs_.num_directions;
+    pb.hidden = attrs_.hidden_size > 0 ? attrs_.hidden_size : r->dim(2);
+    const int64_t H = pb.hidden, D = pb.dirs, B = pb.batch;
+    const auto expect = [&](const Tensor* t, const char* name, const Shape& s) -> Status {
+      if (t->shape() != s) {
+        return ctx.invalid_argument(name, " has shape ", shape_to_string(t->shape()), ", expected ",
+                                    shape_to_string(s));
+      }
+      return Status::OK();
+    };
+    ONYX_RETURN_IF_ERROR(expect(w, "W", {D, G * H, pb.input}));
+    ONYX_RETURN_IF_ERROR(expect(r, "R", {D, G * H, H}));
+    ONYX_ASSIGN_OR_RETURN(std::vector<C> xv, load<C>(x));
+    if (bm) {  // [batch, seq, input] -> [seq, batch, input]
+      pb.x.resize(xv.size());
+      for (int64_t b = 0; b < B; ++b) {
+        for (int64_t s = 0; s < pb.seq; ++s) {
+          std::copy_n(xv.data() + (b * pb.seq + s) * pb.input, pb.input,
+                      pb.x.data() + (s * B + b) * pb.input);
+        }
+      }
+    } else {
+      pb.x = std::move(xv);
+    }
+    ONYX_ASSIGN_OR_RETURN(pb.w, load<C>(*w));
+    ONYX_ASSIGN_OR_RETURN(pb.r, load<C>(*r));
+    if (const Tensor* b = ctx.input(3)) {
+      ONYX_RETURN_IF_ERROR(expect(b, "B", {D, 2 * G * H}));
+      ONYX_ASSIGN_OR_RETURN(pb.b, load<C>(*b));
+    } else {
+      pb.b.assign(static_cast<size_t>(D * 2 * G * H), C(0));
+    }
+    pb.lens.assign(static_cast<size_t>(B), pb.seq);
+    if (const Tensor* sl = ctx.input(4)) {
+      if (sl->shape() != Shape{B}) return ctx.invalid_argument("sequence_lens must have shape [", B, "]");
+      for (int64_t i = 0; i < B; ++i) {
+        int64_t v;
+        if (sl->dtype() == DataType::kInt32) {
+          v = sl->data<int32_t>()[i];
+        } else if (sl->dtype() == DataType::kInt64) {
+          v = sl->data<int64_t>()[i];
+        } else {
+          return ctx.invalid_argument("sequence_lens must be int32");
+        }
+        if (v < 0 || v > pb.seq) {
+          return ctx.invalid_argument("sequence_lens[", i, "] = ", v, " is outside [0, ", pb.seq, "]");
+        }
+        pb.lens[i] = v;
+      }
+    }
+    const auto load_state = [&](size_t idx, const char* name, std::vector<C>& out) -> Status {
+      const Tensor* t = ctx.input(idx);
+      if (t == nullptr) {
+        out.assign(static_cast<size_t>(D * B * H), C(0));
+        return Status::OK();
+      }
+      ONYX_RETURN_IF_ERROR(expect(t, name, bm ? Shape{B, D, H} : Shape{D, B, H}));
+      ONYX_ASSIGN_OR_RETURN(std::vector<C> v, load<C>(*t));
+      out = bm ? to_dir_major(v, B, D, H) : std::move(v);
+      return Status::OK();
+    };
+    ONYX_RETURN_IF_ERROR(load_state(5, "initial_h", pb.h0));
+    if constexpr (K == Cell::kLstm) {
+      ONYX_RETURN_IF_ERROR(load_state(6, "initial_c", pb.c0));
+      if (const Tensor* p = ctx.input(7)) {
+        ONYX_RETURN_IF_ERROR(expect(p, "P", {D, 3 * H}));
+        ONYX_ASSIGN_OR_RETURN(pb.p, load<C>(*p));
+      }
+    }
+    return Status::OK();
+  }
+
+  // [n1, n2, H] -> [n2, n1, H]
+  template <typename C>
+  static std::vector<C> to_dir_major(const std::vector<C>& v, int64_t n1, int64_t n2, int64_t H) {
+    std::vector<C> out(v.size());
+    for (int64_t i = 0; i < n1; ++i) {
+      for (int64_t j = 0; j < n2; ++j) std::copy_n(v.data() + (i * n2 + j) * H, H, out.data() + (j * n1 + i) * H);
+    }
+    return out;
+  }
+
+  template <typename C>
+  Status run(KernelContext& ctx, const Tensor& x) const {
+    Problem<C> pb;
+    ONYX_RETURN_IF_ERROR(prepare<C>(ctx, x, pb));
+    const int64_t S = pb.seq, B = pb.batch, H = pb.hidden;
+    const int D = pb.dirs;
+    std::vector<C> y(static_cast<size_t>(S * D * B * H), C(0));  // [seq, dir, batch, H]
+    std::vector<C> hT = pb.h0, cT = pb.c0;                          // final states, [dir, batch, H]
+    for (int d = 0; d < D; ++d) {
+      const bool reverse = attrs_.direction == rnn::Direction::kReverse || d == 1;
+      run_direction<C>(pb, d, reverse, y, hT, cT);
+    }
+    // Outputs in the input's dtype and layout.
+    const DataType dt = x.dtype();
+    const bool bm = attrs_.layout == 1;
+    return dispatch<FloatTypes>(dt, [&]<typename T>() {
+      const auto store = [&](size_t idx, const std::vector<C>& src, Shape shape) {
+        Tensor& t = ctx.allocate_output(idx, dt, std::move(shape));
+        T* o = t.data<T>();
+        for (size_t i = 0; i < src.size(); ++i) o[i] = static_cast<T>(static_cast<compute_t<T>>(src[i]));
+      };
+      if (ctx.output_requested(0)) {
+        // [seq, dir, batch, H], or [batch, seq, dir, H] for layout 1.
+        store(0, bm ? to_dir_major(y, S * D, B, H) : y, bm ? Shape{B, S, D, H} : Shape{S, D, B, H});
+      }
+      if (ctx.output_requested(1)) store(1, bm ? to_dir_major(hT, D, B, H) : hT, bm ? Shape{B, D, H} : Shape{D, B, H});
+      if (K == Cell::kLstm && ctx.output_requested(2)) {
+        store(2, bm ? to_dir_major(cT, D, B, H) : cT, bm ? Shape{B, D, H} : Shape{D, B, H});
+      }
+      return Status::OK();
+    });
+  }
+
+  template <typename C>
+  void run_direction(const Problem<C>& pb, int d, bool reverse, std::vector<C>& y, std::vector<C>& hT,
+                     std::vector<C>& cT) const {
+    const int64_t S = pb.seq, B = pb.batch, H = pb.hidden, I = pb.input, GH = G * H;
+    const int D = pb.dirs;
+    const C* W = pb.w.data() + d * GH * I;
+    const C* R = pb.r.data() + d * GH * H;
+    const C* Wb = pb.b.data() + d * 2 * GH;
+    const C* Rb = Wb + GH;
+    const rnn::Activation* act = attrs_.acts.data() + d * A;
+    const C clip = static_cast<C>(attrs_.clip);
+    const auto cl = [clip](C v) { return clip > C(0) ? std::clamp(v, -clip, clip) : v; };
+    const bool lbr = linear_before_reset_;
+
+    // Input projection for all steps, with the additive biases folded in.
+    std::vector<C> xw(static_cast<size_t>(S * B * GH));
+    rnn::gemm_nt(S * B, GH, I, pb.x.data(), I, W, I, C(0), xw.data(), GH);
+    for (int64_t row = 0; row < S * B; ++row) {
+      C* g = xw.data() + row * GH;
+      for (int64_t j = 0; j < GH; ++j) {
+        const bool rb_inside = K == Cell::kGru && lbr && j >= 2 * H;  // r * (h R^T + Rbh)
+        g[j] += Wb[j] + (rb_inside ? C(0) : Rb[j]);
+      }
+    }
+    C* h = hT.data() + d * B * H;  // running state, updated in place
+    C* c = K == Cell::kLstm ? cT.data() + d * B * H : nullptr;
+    const C* P = pb.p.empty() ? nullptr : pb.p.data() + d * 3 * H;
+    // GRU without linear_before_reset projects only z, r first; h after the reset gate.
+    const int64_t hr_cols = (K == Cell::kGru && !lbr) ? 2 * H : GH;
+    std::vector<C> hr(static_cast<size_t>(B * GH)), rh, hh, z;
+    if (K == Cell::kGru) {
+      rh.assign(static_cast<size_t>(B * H), C(0));
+      hh.resize(static_cast<size_t>(B * H));
+      z.resize(static_cast<size_t>(B * H));
+    }
+    for (int64_t s = 0; s < S; ++s) {
+      rnn::gemm_nt(B, hr_cols, H, h, H, R, H, C(0), hr.data(), GH);
+      const auto step_of = [&](int64_t b) { return reverse ? pb.lens[b] - 1 - s : s; };
+      if constexpr (K == Cell::kGru) {
+        for (int64_t b = 0; b < B; ++b) {
+          C* rhb = rh.data() + b * H;
+          if (s >= pb.lens[b]) {
+            std::fill_n(rhb, H, C(0));
+            continue;
+          }
+          const C* g = xw.data() + (step_of(b) * B + b) * GH;
+          const C* q = hr.data() + b * GH;
+          for (int64_t j = 0; j < H; ++j) {
+            z[b * H + j] = act[0](cl(g[j] + q[j]));
+            const C rg = act[0](cl(g[H + j] + q[H + j]));
+            rhb[j] = lbr ? rg * (q[2 * H + j] + Rb[2 * H + j]) : rg * h[b * H + j];
+          }
+        }
+        if (!lbr) rnn::gemm_nt(B, H, H, rh.data(), H, R + 2 * H * H, H, C(0), hh.data(), H);
+      }
+      for (int64_t b = 0; b < B; ++b) {
+        if (s >= pb.lens[b]) continue;
+        const int64_t t = step_of(b);
+        const C* g = xw.data() + (t * B + b) * GH;
+        const C* q = hr.data() + b * GH;
+        C* hb = h + b * H;
+        if constexpr (K == Cell::kRnn) {
+          for (int64_t j = 0; j < H; ++j) hb[j] = act[0](cl(g[j] + q[j]));
+        } else if constexpr (K == Cell::kGru) {
+          const C* pre = lbr ? rh.data() + b * H : hh.data() + b * H;  // r-gated hidden term
+          for (int64_t j = 0; j < H; ++j) {
+            const C cand = act[1](cl(g[2 * H + j] + pre[j]));
+            const C zj = z[b * H + j];
+            hb[j] = (C(1) - zj) * cand + zj * hb[j];
+          }
+        } else {
+          C* cb = c + b * H;
+          for (int64_t j = 0; j < H; ++j) {
+            const C cprev = cb[j];
+            const C ig = act[0](cl(g[j] + q[j] + (P ? P[j] * cprev : C(0))));
+            C fg = act[0](cl(g[2 * H + j] + q[2 * H + j] + (P ? P[2 * H + j] * cprev : C(0))));
+            if (input_forget_) fg = C(1) - ig;
+            const C cc = act[1](cl(g[3 * H + j] + q[3 * H + j]));
+            const C cn = fg * cprev + ig * cc;
+            const C og = act[0](cl(g[H + j] + q[H + j] + (P ? P[H + j] * cn : C(0))));
+            cb[j] = cn;
+            hb[j] = og * act[2](cn);
+          }
+        }
+        std::copy_n(hb, H, y.data() + ((t * D + d) * B + b) * H);
+      }
+    }
+  }
+
+  rnn::RnnAttrs attrs_;
+  bool linear_before_reset_ = false;
+  bool input_forget_ = false;
+};
+
+}  // namespace
+
+void register_recurrent_kernels(KernelRegistry& r) {
+  r.add_versions<Recurrent<Cell::kRnn>, FloatTypes>("", "RNN", {1, 7, 14, 22});
+  r.add_versions<Recurrent<Cell::kGru>, FloatTypes>("", "GRU", {1, 3, 7, 14, 22});
+  r.add_versions<Recurrent<Cell::kLstm>, FloatTypes>("", "LSTM", {1, 7, 14, 22});
+}
+
+}  // namespace onyx

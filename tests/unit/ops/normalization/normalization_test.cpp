@@ -1,0 +1,154 @@
+#include <cmath>
+
+#include "test_util.h"
+
+namespace onyx {
+namespace {
+
+using test::attr_float;
+using test::attr_int;
+using test::expect_tensor;
+using test::make;
+using test::run_node;
+using test::run_ok;
+
+// NodeSpec with a constructor: brace-initialising the aggregate trips -Wmissing-field-initializers.
+struct S : test::NodeSpec {
+  S(std::string op_type, int op_opset, std::vector<Value> in, std::vector<ir::Attribute> attrs = {},
+    int outs = 1) {
+    op = std::move(op_type);
+    opset = op_opset;
+    inputs = std::move(in);
+    attributes = std::move(attrs);
+    num_outputs = outs;
+  }
+};
+
+TEST(NormalizationOps, SoftmaxAxisSemanticsByOpset) {
+  Tensor x = make<float>({0, 1, 2, 3}, {2, 2});
+  const float e1 = 1 / (1 + std::exp(1.f)), e2 = 1 - e1;
+  // Opset 13: along axis -1 (rows).
+  expect_tensor<float>(run_ok(S{"Softmax", 13, {x}}), {e1, e2, e1, e2}, {2, 2});
+  // Along axis 0 (columns): differences of 2.
+  const float c1 = 1 / (1 + std::exp(2.f)), c2 = 1 - c1;
+  expect_tensor<float>(run_ok(S{"Softmax", 13, {x}, {attr_int("axis", 0)}}), {c1, c1, c2, c2}, {2, 2});
+  // Opset 11, axis 0: the whole tensor is one row.
+  float z = 0;
+  for (int i = 0; i < 4; ++i) z += std::exp(static_cast<float>(i));
+  expect_tensor<float>(run_ok(S{"Softmax", 11, {x}, {attr_int("axis", 0)}}),
+                       {1 / z, std::exp(1.f) / z, std::exp(2.f) / z, std::exp(3.f) / z}, {2, 2});
+}
+
+TEST(NormalizationOps, LogSoftmaxHardmaxAndTypes) {
+  Tensor x = make<double>({1000, 1000, 0}, {1, 3});
+  expect_tensor<double>(run_ok(S{"LogSoftmax", 13, {x}}), {-std::log(2.0), -std::log(2.0), -1000 - std::log(2.0)},
+                        {1, 3});
+  expect_tensor<float>(run_ok(S{"Hardmax", 13, {make<float>({3, 7, 7, -1, -2, -3}, {2, 3})}}), {0, 1, 0, 1, 0, 0},
+                       {2, 3});
+  Tensor h = make<float16>({float16(0.f), float16(0.f)}, {2});
+  expect_tensor<float16>(run_ok(S{"Softmax", 13, {h}}), {float16(0.5f), float16(0.5f)}, {2});
+  expect_tensor<float>(run_ok(S{"Softmax", 13, {Tensor(DataType::kFloat, {0, 3})}}), {}, {0, 3});
+  EXPECT_FALSE(run_node(S{"Softmax", 13, {make<float>({1}, {1})}, {attr_int("axis", 1)}}).ok());
+  EXPECT_FALSE(run_node(S{"Softmax", 13, {make<int32_t>({1}, {1})}}).ok());
+}
+
+TEST(NormalizationOps, BatchNormInference) {
+  // N=1, C=2, spatial 2.
+  Tensor x = make<float>({1, 2, 3, 4}, {1, 2, 2});
+  Tensor scale = make<float>({1, 2}, {2}), bias = make<float>({0, 1}, {2});
+  Tensor mean = make<float>({1, 3}, {2}), var = make<float>({4, 1}, {2});
+  Tensor y = run_ok(S{"BatchNormalization", 15, {x, scale, bias, mean, var}, {attr_float("epsilon", 0)}});
+  expect_tensor<float>(y, {0, 0.5f, 1, 3}, {1, 2, 2});
+  // Mean/var of another float type than X (T2 of opset 15).
+  Tensor y2 = run_ok(S{"BatchNormalization", 15,
+                       {x, scale, bias, make<double>({1, 3}, {2}), make<double>({4, 1}, {2})},
+                       {attr_float("epsilon", 0)}});
+  expect_tensor<float>(y2, {0, 0.5f, 1, 3}, {1, 2, 2});
+  EXPECT_FALSE(run_node(S{"BatchNormalization", 15, {x, make<float>({1, 2, 3}, {3}), bias, mean, var}}).ok());
+}
+
+TEST(NormalizationOps, BatchNormTrainingMode) {
+  Tensor x = make<float>({1, 3, 2, 6}, {2, 2});  // channel 0: {1, 2}, channel 1: {3, 6}
+  Tensor one = make<float>({1, 1}, {2}), zero = make<float>({0, 0}, {2});
+  auto r = run_node(S{"BatchNormalization", 15, {x, one, zero, zero, one},
+                      {attr_int("training_mode", 1), attr_float("epsilon", 0), attr_float("momentum", 0.5f)}, 3});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  expect_tensor<float>((*r)[0].tensor(), {-1, -1, 1, 1}, {2, 2});
+  expect_tensor<float>((*r)[1].tensor(), {0.75f, 2.25f}, {2});    // 0.5*0 + 0.5*{1.5, 4.5}
+  expect_tensor<float>((*r)[2].tensor(), {0.625f, 1.625f}, {2});  // 0.5*1 + 0.5*{0.25, 2.25}
+}
+
+TEST(NormalizationOps, InstanceNorm) {
+  Tensor x = make<float>({1, 3, 5, 5}, {1, 2, 2});
+  Tensor y = run_ok(S{"InstanceNormalization", 6, {x, make<float>({1, 2}, {2}), make<float>({0, 1}, {2})}});
+  expect_tensor<float>(y, {-1, 1, 1, 1}, {1, 2, 2});  // channel 1 has zero variance -> bias
+  EXPECT_FALSE(run_node(S{"InstanceNormalization", 6, {x, make<float>({1}, {1}), make<float>({0}, {1})}}).ok());
+}
+
+TEST(NormalizationOps, GroupNormPerChannelAndPerGroup) {
+  Tensor x = make<float>({1, 3, 10, 30}, {1, 4, 1});  // 2 groups of 2 channels
+  Tensor y = run_ok(S{"GroupNormalization", 21,
+                      {x, make<float>({1, 2, 1, 1}, {4}), make<float>({0, 0, 0, 5}, {4})},
+                      {attr_int("num_groups", 2), attr_float("epsilon", 0)}});
+  expect_tensor<float>(y, {-1, 2, -1, 6}, {1, 4, 1});
+  Tensor y18 = run_ok(S{"GroupNormalization", 18, {x, make<float>({1, 2}, {2}), make<float>({0, 1}, {2})},
+                        {attr_int("num_groups", 2), attr_float("epsilon", 0)}});
+  expect_tensor<float>(y18, {-1, 1, -1, 3}, {1, 4, 1});
+  EXPECT_FALSE(run_node(S{"GroupNormalization", 21, {x, make<float>({1, 1, 1}, {3}), make<float>({0, 0, 0}, {3})},
+                          {attr_int("num_groups", 3)}})
+                   .ok());
+}
+
+TEST(NormalizationOps, LayerNormWithStats) {
+  Tensor x = make<float>({1, 3, 2, 4}, {2, 2});
+  auto r = run_node(S{"LayerNormalization", 17, {x, make<float>({1, 2}, {2}), make<float>({0, 1}, {2})},
+                      {attr_float("epsilon", 0)}, 3});
+  ASSERT_TRUE(r.ok()) << r.status().to_string();
+  expect_tensor<float>((*r)[0].tensor(), {-1, 3, -1, 3}, {2, 2});
+  expect_tensor<float>((*r)[1].tensor(), {2, 3}, {2, 1});
+  expect_tensor<float>((*r)[2].tensor(), {1, 1}, {2, 1});
+  // axis 0 normalizes everything; scalar scale broadcasts.
+  Tensor y = run_ok(S{"LayerNormalization", 17, {make<float>({0, 2}, {2, 1}), Tensor::scalar<float>(2)},
+                      {attr_int("axis", 0), attr_float("epsilon", 0)}});
+  expect_tensor<float>(y, {-2, 2}, {2, 1});
+  EXPECT_FALSE(run_node(S{"LayerNormalization", 17, {x, make<float>({1, 2, 3}, {3})}}).ok());
+}
+
+TEST(NormalizationOps, RmsNorm) {
+  Tensor y = run_ok(S{"RMSNormalization", 23, {make<float>({3, 4}, {1, 2}), make<float>({1, 2}, {2})},
+                      {attr_float("epsilon", 0)}});
+  const float rms = std::sqrt(12.5f);
+  expect_tensor<float>(y, {3 / rms, 8 / rms}, {1, 2});
+}
+
+TEST(NormalizationOps, Lrn) {
+  // C=3, size 3: window of each channel is its neighbours.
+  Tensor x = make<float>({1, 2, 3}, {1, 3, 1});
+  Tensor y = run_ok(S{"LRN", 13, {x}, {attr_int("size", 3), attr_float("alpha", 3), attr_float("beta", 1),
+                                       attr_float("bias", 1)}});
+  expect_tensor<float>(y, {1 / (1 + 5.f), 2 / (1 + 14.f), 3 / (1 + 13.f)}, {1, 3, 1});
+  EXPECT_FALSE(run_node(S{"LRN", 13, {x}}).ok());  // size is required
+}
+
+TEST(NormalizationOps, DropoutInferenceAndTraining) {
+  Tensor x = make<float>({1, 2, 3, 4}, {4});
+  auto r = run_node(S{"Dropout", 13, {x}, {}, 2});
+  ASSERT_TRUE(r.ok());
+  expect_tensor<float>((*r)[0].tensor(), {1, 2, 3, 4}, {4});
+  expect_tensor<bool>((*r)[1].tensor(), {true, true, true, true}, {4});
+  auto old = run_node(S{"Dropout", 7, {x}, {attr_float("ratio", 0.3f)}, 2});
+  ASSERT_TRUE(old.ok());
+  expect_tensor<float>((*old)[1].tensor(), {1, 1, 1, 1}, {4});
+  // Training: kept values are scaled by 1 / (1 - ratio).
+  auto t = run_node(S{"Dropout", 13, {x, Tensor::scalar<float>(0.5f), Tensor::scalar<bool>(true)},
+                      {attr_int("seed", 0)}, 2});
+  ASSERT_TRUE(t.ok()) << t.status().to_string();
+  for (int i = 0; i < 4; ++i) {
+    const bool kept = (*t)[1].tensor().data<bool>()[i];
+    EXPECT_EQ((*t)[0].tensor().data<float>()[i], kept ? 2.0f * (i + 1) : 0.0f);
+  }
+  EXPECT_FALSE(run_node(S{"Dropout", 13, {x, Tensor::scalar<float>(1.5f), Tensor::scalar<bool>(true)}}).ok());
+}
+
+}  // namespace
+}  // namespace onyx
