@@ -10,5 +10,6 @@ int cmd_run(const std::vector<std::string>& args);
 int cmd_test(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);
+int cmd_ops(const std::vector<std::string>& args);
 
 }  // namespace onyx::cli

@@ -18,6 +18,7 @@ void usage() {
                "  bench MODEL [--threads N] [--iters N] [--warmup N] [--dim NAME=V]... [--json]\n"
                "                                               time a model\n"
                "  info MODEL                                    describe a model\n"
+               "  ops [--markdown]                              list the registered operators\n"
                "See docs/cli.md.\n");
 }
 
@@ -34,6 +35,7 @@ int main(int argc, char** argv) {
   if (cmd == "test") return onyx::cli::cmd_test(args);
   if (cmd == "bench") return onyx::cli::cmd_bench(args);
   if (cmd == "info") return onyx::cli::cmd_info(args);
+  if (cmd == "ops") return onyx::cli::cmd_ops(args);
   std::fprintf(stderr, "onyx: unknown command '%s' (see 'onyx --help')\n", cmd.c_str());
   return 2;
 }

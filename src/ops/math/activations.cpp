@@ -193,6 +193,7 @@ struct ShrinkOp {
 struct PReluOp : NoAttrs {
   static constexpr bool kBool = false;
   static constexpr bool kDivides = false;
+  static constexpr bool kChannelSlope = true;
   template <typename C>
   C operator()(C x, C slope) const {
     if constexpr (std::is_unsigned_v<C>) {

@@ -60,6 +60,11 @@ Status LegacyBroadcast::init(const KernelInfo& info) {
 }
 
 Result<Shape> LegacyBroadcast::b_shape(const Shape& a, const Shape& b) const {
+  if (channel_slope_ && b.size() == 1 && a.size() >= 2 && b[0] == a[1] && b[0] != 1) {
+    Shape s(a.size(), 1);
+    s[1] = b[0];
+    return s;
+  }
   if (!legacy_) return b;
   const int64_t ra = static_cast<int64_t>(a.size());
   const int64_t rb = static_cast<int64_t>(b.size());

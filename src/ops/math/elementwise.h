@@ -94,12 +94,15 @@ Result<BroadcastPlan> plan_broadcast(const std::vector<Shape>& shapes);
 class LegacyBroadcast {
  public:
   Status init(const KernelInfo& info);
+  // PRelu before opset 7 (Caffe heritage): a 1-D slope of C values applies per channel (axis 1).
+  void set_channel_slope(const KernelInfo& info) { channel_slope_ = info.opset() < 7; }
   // Shape B is read as (may add size-1 dims), or an error.
   Result<Shape> b_shape(const Shape& a, const Shape& b) const;
   Result<BroadcastPlan> plan(const Shape& a, const Shape& b) const;
 
  private:
   bool legacy_ = false;
+  bool channel_slope_ = false;
   bool has_axis_ = false;
   int64_t axis_ = 0;
 };
@@ -262,12 +265,14 @@ class UnaryPredicateKernel final : public OpKernel {
 //   template <typename C> R operator()(C a, C b) const   (R: C, or bool for comparisons)
 //   static constexpr bool kBool;      output is bool
 //   static constexpr bool kDivides;   integer inputs: a zero in B is an error
+//   static constexpr bool kChannelSlope;  (optional; PRelu) B is a per-channel slope before opset 7
 //   Status init(const KernelInfo&);
 template <typename Op, typename Types>
 class BinaryKernel final : public OpKernel {
  public:
   Status init(const KernelInfo& info) override {
     ONYX_RETURN_IF_ERROR(legacy_.init(info));
+    if constexpr (requires { requires Op::kChannelSlope; }) legacy_.set_channel_slope(info);
     return op_.init(info);
   }
   Status compute(KernelContext& ctx) const override {

@@ -190,6 +190,10 @@ TEST(MathActivation, Values) {
   expect_tensor<float>(y, {0, 2.0f / (1.0f + std::exp(-2.0f))}, {2});
   y = run_ok({"PRelu", 16, {V(make<float>({-1, -2, 3, -4}, {2, 2})), V(make<float>({0.5f, 2}, {2}))}});
   expect_tensor<float>(y, {-0.5f, -4, 3, -8}, {2, 2});
+  // Before opset 7 a 1-D slope is per channel (axis 1), not numpy-aligned to the last axis.
+  y = run_ok({"PRelu", 6, {V(make<float>({-1, -2, -3, -4, -5, -6}, {1, 2, 3})),
+                           V(make<float>({0.5f, 2}, {2}))}});
+  expect_tensor<float>(y, {-0.5f, -1, -1.5f, -8, -10, -12}, {1, 2, 3});
   auto r = run_node({"Gelu", 20, {V(make<float>({1}, {1}))}, {attr_string("approximate", "x")}});
   EXPECT_FALSE(r.ok());
 }

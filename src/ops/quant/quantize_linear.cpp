@@ -1,0 +1,368 @@
+// QuantizeLinear, DequantizeLinear (per-tensor, per-axis, blocked; integer and float8 types) and
+// DynamicQuantizeLinear.
+//
+// QuantizeLinear: y = saturate(round_half_even(x / scale) + zero_point). The division runs in
+// the precision ONNX's reference uses: the scale's type (float16/bfloat16 results rounded to that
+// type), the `precision` attribute when given, double for int32 inputs.
+// DequantizeLinear: y = (x - zero_point) * scale, the difference exact, one rounding to the
+// output type (float16/bfloat16 outputs via float, as the reference does).
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "ops/quant/float8.h"
+#include "ops/quant/quant_util.h"
+#include "ops/quant/register.h"
+#include "ops/registry.h"
+
+namespace onyx {
+namespace {
+
+using quant::Float8Format;
+using quant::ParamLayout;
+
+using quant::Precision;
+using quant::precision_of;
+using quant::round_to;
+
+// Copies a float-typed tensor (scale) into doubles.
+Result<std::vector<double>> float_values(const Tensor& t, const char* what) {
+  std::vector<double> v(static_cast<size_t>(t.numel()));
+  Status st = dispatch<FloatTypes>(t.dtype(), [&]<typename T>() -> Status {
+    const T* p = t.data<T>();
+    for (size_t i = 0; i < v.size(); ++i) v[i] = quant::as_double(p[i]);
+    return Status::OK();
+  });
+  if (!st.ok()) {
+    return InvalidArgument(what, " must be float, double, float16 or bfloat16, got ",
+                           data_type_name(t.dtype()));
+  }
+  return v;
+}
+
+// Copies a quantized-type tensor (zero point) into doubles (float8 decoded).
+Result<std::vector<double>> quant_values(const Tensor& t) {
+  std::vector<double> v(static_cast<size_t>(t.numel()));
+  if (auto f8 = quant::float8_format(t.dtype())) {
+    const uint8_t* p = t.data<uint8_t>();
+    for (size_t i = 0; i < v.size(); ++i) v[i] = quant::float8_to_float(p[i], *f8);
+    return v;
+  }
+  Status st = dispatch<TypeList<uint8_t, int8_t, uint16_t, int16_t, int32_t>>(
+      t.dtype(), [&]<typename T>() -> Status {
+        const T* p = t.data<T>();
+        for (size_t i = 0; i < v.size(); ++i) v[i] = static_cast<double>(p[i]);
+        return Status::OK();
+      });
+  if (!st.ok()) return st;
+  return v;
+}
+
+bool is_four_bit(DataType dt) {
+  return dt == DataType::kInt4 || dt == DataType::kUInt4 || dt == DataType::kFloat4E2M1;
+}
+
+class QuantizeLinear final : public OpKernel {
+ public:
+  Status init(const KernelInfo& info) override {
+    ONYX_ASSIGN_OR_RETURN(axis_, info.attr_int("axis", 1));
+    ONYX_ASSIGN_OR_RETURN(const int64_t sat, info.attr_int("saturate", 1));
+    saturate_ = sat != 0;
+    ONYX_ASSIGN_OR_RETURN(block_size_, info.attr_int("block_size", 0));
+    if (block_size_ < 0) {
+      return info.error(StatusCode::kInvalidArgument, "block_size must be >= 0, got ",
+                        block_size_);
+    }
+    ONYX_ASSIGN_OR_RETURN(const int64_t od, info.attr_int("output_dtype", 0));
+    if (od != 0) {
+      auto dt = data_type_from_onnx(static_cast<int32_t>(od));
+      if (!dt) return info.error(StatusCode::kInvalidArgument, "unknown output_dtype ", od);
+      output_dtype_ = *dt;
+    }
+    ONYX_ASSIGN_OR_RETURN(const int64_t prec, info.attr_int("precision", 0));
+    if (prec != 0) {
+      auto dt = data_type_from_onnx(static_cast<int32_t>(prec));
+      if (!dt || !precision_of(*dt).ok()) {
+        return info.error(StatusCode::kInvalidArgument, "unsupported precision ", prec);
+      }
+      precision_ = *dt;
+    }
+    return Status::OK();
+  }
+
+  Status compute(KernelContext& ctx) const override {
+    ONYX_ASSIGN_OR_RETURN(const Tensor* x, ctx.required_input(0));
+    ONYX_ASSIGN_OR_RETURN(const Tensor* scale, ctx.required_input(1));
+    const Tensor* zp = ctx.input(2);
+
+    DataType out_dt = DataType::kUInt8;
+    if (zp != nullptr) {
+      if (output_dtype_ != DataType::kUndefined && output_dtype_ != zp->dtype()) {
+        return ctx.invalid_argument("output_dtype ", data_type_name(output_dtype_),
+                                    " differs from the zero point's type ",
+                                    data_type_name(zp->dtype()));
+      }
+      out_dt = zp->dtype();
+    } else if (output_dtype_ != DataType::kUndefined) {
+      out_dt = output_dtype_;
+    }
+    if (is_four_bit(out_dt)) {
+      return ctx.error(StatusCode::kNotImplemented, "4-bit output type ",
+                       data_type_name(out_dt), " is not supported yet");
+    }
+    const auto f8 = quant::float8_format(out_dt);
+    if (!f8 && !TypeListTraits<quant::QuantIntTypes>::contains(out_dt)) {
+      return ctx.invalid_argument("unsupported quantized output type ", data_type_name(out_dt));
+    }
+
+    const Shape* zp_shape = zp != nullptr ? &zp->shape() : nullptr;
+    auto layout = quant::make_param_layout(x->shape(), scale->shape(), zp_shape, axis_,
+                                           block_size_);
+    if (!layout.ok()) return ctx.invalid_argument(layout.status().message());
+    auto sc = float_values(*scale, "y_scale");
+    if (!sc.ok()) return ctx.invalid_argument(sc.status().message());
+    std::vector<double> zpv(sc->size(), 0.0);
+    if (zp != nullptr) {
+      auto z = quant_values(*zp);
+      if (!z.ok()) return ctx.invalid_argument(z.status().message());
+      zpv = std::move(*z);
+    }
+
+    // Division precision: the attribute, else as numpy promotes x and the scale.
+    Precision prec = Precision::kFloat;
+    if (precision_ != DataType::kUndefined) {
+      prec = *precision_of(precision_);
+    } else if (x->dtype() == DataType::kInt32 || x->dtype() == DataType::kDouble ||
+               scale->dtype() == DataType::kDouble) {
+      prec = Precision::kDouble;
+    } else if (x->dtype() == scale->dtype()) {
+      prec = *precision_of(scale->dtype());
+    }
+
+    Tensor& y = ctx.allocate_output(0, out_dt, x->shape());
+    ThreadPool* pool = ctx.pool();
+    const bool saturate = saturate_;
+    return dispatch<TypeList<float, float16, bfloat16, double, int32_t>>(
+        x->dtype(), [&]<typename X>() -> Status {
+          const X* xp = x->data<X>();
+          auto run = [&]<Precision P>() -> Status {
+            if (f8) {
+              uint8_t* yp = y.data<uint8_t>();
+              const Float8Format fmt = *f8;
+              layout->for_each_run([&](int64_t off, int64_t n, int64_t po, int64_t ps) {
+                parallel_for(pool, n, 1 << 14, [&](int64_t b, int64_t e) {
+                  for (int64_t j = b; j < e; ++j) {
+                    const size_t pi = static_cast<size_t>(po + j * ps);
+                    const double q = round_to<P>(round_to<P>(quant::as_double(xp[off + j])) /
+                                                 round_to<P>((*sc)[pi]));
+                    // A zero zero point is not added: -0 stays -0.
+                    const double v = zpv[pi] == 0.0 ? q : q + zpv[pi];
+                    yp[off + j] = quant::float_to_float8(static_cast<float>(v), fmt, saturate);
+                  }
+                });
+              });
+              return Status::OK();
+            }
+            return dispatch<quant::QuantIntTypes>(out_dt, [&]<typename Q>() -> Status {
+              Q* yp = y.data<Q>();
+              layout->for_each_run([&](int64_t off, int64_t n, int64_t po, int64_t ps) {
+                parallel_for(pool, n, 1 << 14, [&](int64_t b, int64_t e) {
+                  for (int64_t j = b; j < e; ++j) {
+                    const size_t pi = static_cast<size_t>(po + j * ps);
+                    const double q = round_to<P>(round_to<P>(quant::as_double(xp[off + j])) /
+                                                 round_to<P>((*sc)[pi]));
+                    yp[off + j] = static_cast<Q>(
+                        quant::round_saturate(q, zpv[pi], quant::qmin<Q>, quant::qmax<Q>));
+                  }
+                });
+              });
+              return Status::OK();
+            });
+          };
+          switch (prec) {
+            case Precision::kDouble: return run.template operator()<Precision::kDouble>();
+            case Precision::kFloat: return run.template operator()<Precision::kFloat>();
+            case Precision::kHalf: return run.template operator()<Precision::kHalf>();
+            case Precision::kBFloat16: return run.template operator()<Precision::kBFloat16>();
+          }
+          return Status::OK();
+        });
+  }
+
+ private:
+  int64_t axis_ = 1;
+  bool saturate_ = true;
+  int64_t block_size_ = 0;
+  DataType output_dtype_ = DataType::kUndefined;
+  DataType precision_ = DataType::kUndefined;
+};
+
+class DequantizeLinear final : public OpKernel {
+ public:
+  Status init(const KernelInfo& info) override {
+    ONYX_ASSIGN_OR_RETURN(axis_, info.attr_int("axis", 1));
+    ONYX_ASSIGN_OR_RETURN(block_size_, info.attr_int("block_size", 0));
+    if (block_size_ < 0) {
+      return info.error(StatusCode::kInvalidArgument, "block_size must be >= 0, got ",
+                        block_size_);
+    }
+    ONYX_ASSIGN_OR_RETURN(const int64_t od, info.attr_int("output_dtype", 0));
+    if (od != 0) {
+      auto dt = data_type_from_onnx(static_cast<int32_t>(od));
+      if (!dt || !TypeListTraits<FloatTypes>::contains(*dt)) {
+        return info.error(StatusCode::kInvalidArgument, "unsupported output_dtype ", od);
+      }
+      output_dtype_ = *dt;
+    }
+    return Status::OK();
+  }
+
+  Status compute(KernelContext& ctx) const override {
+    ONYX_ASSIGN_OR_RETURN(const Tensor* x, ctx.required_input(0));
+    ONYX_ASSIGN_OR_RETURN(const Tensor* scale, ctx.required_input(1));
+    const Tensor* zp = ctx.input(2);
+    if (is_four_bit(x->dtype())) {
+      return ctx.error(StatusCode::kNotImplemented, "4-bit input type ",
+                       data_type_name(x->dtype()), " is not supported yet");
+    }
+    if (zp != nullptr && zp->dtype() != x->dtype()) {
+      return ctx.invalid_argument("x_zero_point type ", data_type_name(zp->dtype()),
+                                  " differs from x type ", data_type_name(x->dtype()));
+    }
+    const DataType out_dt =
+        output_dtype_ != DataType::kUndefined ? output_dtype_ : scale->dtype();
+    if (!TypeListTraits<FloatTypes>::contains(out_dt)) {
+      return ctx.invalid_argument("x_scale must be float, double, float16 or bfloat16, got ",
+                                  data_type_name(scale->dtype()));
+    }
+    const Shape* zp_shape = zp != nullptr ? &zp->shape() : nullptr;
+    auto layout = quant::make_param_layout(x->shape(), scale->shape(), zp_shape, axis_,
+                                           block_size_);
+    if (!layout.ok()) return ctx.invalid_argument(layout.status().message());
+    auto sc = float_values(*scale, "x_scale");
+    if (!sc.ok()) return ctx.invalid_argument(sc.status().message());
+    std::vector<double> zpv(sc->size(), 0.0);
+    if (zp != nullptr) {
+      auto z = quant_values(*zp);
+      if (!z.ok()) return ctx.invalid_argument(z.status().message());
+      zpv = std::move(*z);
+    }
+    Tensor& y = ctx.allocate_output(0, out_dt, x->shape());
+    ThreadPool* pool = ctx.pool();
+    return dispatch<FloatTypes>(out_dt, [&]<typename Y>() -> Status {
+      Y* yp = y.data<Y>();
+      auto store = [](double v) -> Y {
+        if constexpr (std::is_same_v<Y, double>) {
+          return v;
+        } else if constexpr (std::is_same_v<Y, float>) {
+          return static_cast<float>(v);
+        } else {
+          return Y(static_cast<float>(v));
+        }
+      };
+      auto run = [&](auto&& value_of) {
+        layout->for_each_run([&](int64_t off, int64_t n, int64_t po, int64_t ps) {
+          parallel_for(pool, n, 1 << 14, [&](int64_t b, int64_t e) {
+            for (int64_t j = b; j < e; ++j) {
+              const size_t pi = static_cast<size_t>(po + j * ps);
+              yp[off + j] = store((value_of(off + j) - zpv[pi]) * (*sc)[pi]);
+            }
+          });
+        });
+      };
+      if (auto f8 = quant::float8_format(x->dtype())) {
+        const uint8_t* xp = x->data<uint8_t>();
+        const Float8Format fmt = *f8;
+        // Product in float as the reference (float8 values times the scale), then rounded.
+        run([&](int64_t i) { return static_cast<double>(quant::float8_to_float(xp[i], fmt)); });
+        return Status::OK();
+      }
+      return dispatch<TypeList<uint8_t, int8_t, uint16_t, int16_t, int32_t>>(
+          x->dtype(), [&]<typename X>() -> Status {
+            const X* xp = x->data<X>();
+            run([&](int64_t i) { return static_cast<double>(xp[i]); });
+            return Status::OK();
+          });
+    });
+  }
+
+ private:
+  int64_t axis_ = 1;
+  int64_t block_size_ = 0;
+  DataType output_dtype_ = DataType::kUndefined;
+};
+
+// y_scale = (max(0, max x) - min(0, min x)) / 255, y_zero_point = saturate(round(-min / scale)),
+// y = saturate(round(x / y_scale) + y_zero_point), all in float as the spec's reference.
+class DynamicQuantizeLinear final : public OpKernel {
+ public:
+  Status compute(KernelContext& ctx) const override {
+    ONYX_ASSIGN_OR_RETURN(const Tensor* x, ctx.required_input(0));
+    if (x->dtype() != DataType::kFloat) {
+      return ctx.invalid_argument("x must be float, got ", data_type_name(x->dtype()));
+    }
+    const float* xp = x->data<float>();
+    const int64_t n = x->numel();
+    float lo = 0.f, hi = 0.f;
+    for (int64_t i = 0; i < n; ++i) {
+      if (std::isnan(xp[i])) continue;
+      lo = std::min(lo, xp[i]);
+      hi = std::max(hi, xp[i]);
+    }
+    const float scale = (hi - lo) / 255.f;
+    uint8_t zp = 0;
+    if (scale > 0.f && std::isfinite(scale)) {
+      const float inter = 0.f - lo / scale;
+      zp = static_cast<uint8_t>(quant::round_saturate(inter, 0.0, 0, 255));
+    }
+    Tensor& y = ctx.allocate_output(0, DataType::kUInt8, x->shape());
+    uint8_t* yp = y.data<uint8_t>();
+    if (scale > 0.f && std::isfinite(scale)) {
+      parallel_for(ctx.pool(), n, 1 << 14, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i) {
+          yp[i] = static_cast<uint8_t>(quant::round_saturate(xp[i] / scale, zp, 0, 255));
+        }
+      });
+    } else {
+      std::fill(yp, yp + n, uint8_t{0});
+    }
+    if (ctx.num_outputs() > 1) *ctx.allocate_output(1, DataType::kFloat, {}).data<float>() = scale;
+    if (ctx.num_outputs() > 2) *ctx.allocate_output(2, DataType::kUInt8, {}).data<uint8_t>() = zp;
+    return Status::OK();
+  }
+};
+
+// Registers K for each since-version with its own list of accepted input-0 types.
+template <typename K>
+void add_typed_versions(KernelRegistry& r, const std::string& op,
+                        const std::vector<std::pair<int, std::vector<DataType>>>& versions) {
+  for (size_t i = 0; i < versions.size(); ++i) {
+    const int end = i + 1 < versions.size() ? versions[i + 1].first - 1 : kMaxOnnxOpset;
+    r.add(KernelDef{"", op, versions[i].first, end, versions[i].second, 0, kernel_factory<K>()});
+  }
+}
+
+}  // namespace
+
+void register_quantize_linear(KernelRegistry& r) {
+  using DT = DataType;
+  const std::vector<DT> q10 = {DT::kFloat, DT::kInt32};
+  const std::vector<DT> q19 = {DT::kFloat, DT::kFloat16, DT::kBFloat16, DT::kInt32};
+  add_typed_versions<QuantizeLinear>(
+      r, "QuantizeLinear", {{10, q10}, {13, q10}, {19, q19}, {21, q19}, {23, q19}, {24, q19},
+                            {25, q19}});
+  const std::vector<DT> d10 = {DT::kInt8, DT::kUInt8, DT::kInt32};
+  const std::vector<DT> d19 = {DT::kInt8,          DT::kUInt8,          DT::kInt32,
+                               DT::kFloat8E4M3FN,  DT::kFloat8E4M3FNUZ, DT::kFloat8E5M2,
+                               DT::kFloat8E5M2FNUZ};
+  std::vector<DT> d21 = d19;
+  d21.insert(d21.end(), {DT::kInt16, DT::kUInt16, DT::kInt4, DT::kUInt4});
+  std::vector<DT> d23 = d21;
+  d23.push_back(DT::kFloat4E2M1);
+  add_typed_versions<DequantizeLinear>(
+      r, "DequantizeLinear", {{10, d10}, {13, d10}, {19, d19}, {21, d21}, {23, d23}, {24, d23},
+                              {25, d23}});
+  r.add_versions<DynamicQuantizeLinear, TypeList<float>>("", "DynamicQuantizeLinear", {11});
+}
+
+}  // namespace onyx

@@ -1,0 +1,9 @@
+// Registration entry points of the quant family's files.
+#pragma once
+
+namespace onyx {
+class KernelRegistry;
+void register_quantize_linear(KernelRegistry& r);
+void register_integer_matmul(KernelRegistry& r);
+void register_integer_conv(KernelRegistry& r);
+}  // namespace onyx

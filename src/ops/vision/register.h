@@ -1,0 +1,8 @@
+// Registration entry points of the vision family's files.
+#pragma once
+
+namespace onyx {
+class KernelRegistry;
+void register_max_unpool(KernelRegistry& r);
+void register_deform_conv(KernelRegistry& r);
+}  // namespace onyx
