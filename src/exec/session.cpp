@@ -1,5 +1,6 @@
 #include "exec/session.h"
 
+#include "ir/inline_functions.h"
 #include "onnx/model_loader.h"
 
 // OpenBLAS keeps its own worker threads; sized to the session's intra-op count so the two never
@@ -34,6 +35,7 @@ Result<std::unique_ptr<Session>> Session::create(ir::Model model, const SessionO
 Result<std::unique_ptr<Session>> Session::create_unchecked(ir::Model model,
                                                            const SessionOptions& options) {
   auto session = std::unique_ptr<Session>(new Session());
+  ONYX_RETURN_IF_ERROR(ir::inline_functions(model));
   session->model_ = std::make_unique<ir::Model>(std::move(model));
   const ir::Graph& graph = session->model_->graph;
   ONYX_ASSIGN_OR_RETURN(session->plan_, GraphPlan::compile(graph, {}, global_registry()));

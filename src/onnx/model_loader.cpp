@@ -1,6 +1,7 @@
 #include "onnx/model_loader.h"
 
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/unknown_field_set.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
 
@@ -256,7 +257,46 @@ void infer_types(onnx::ModelProto& proto, const std::map<std::string, int64_t>& 
 
 namespace {
 
-Result<ir::Model> convert_model(const std::string& bytes, const std::string& base_dir) {
+// FunctionProto.attribute_proto (field 11, IR 9) holds defaults of the function's attributes.
+// libonnx 1.12's schema predates the field, so protobuf keeps it among the unknown fields.
+Result<std::vector<ir::Attribute>> attribute_defaults(const onnx::FunctionProto& f,
+                                                      Converter& conv) {
+  constexpr int kAttributeProtoField = 11;
+  std::vector<ir::Attribute> defaults;
+  const auto& unknown = f.unknown_fields();
+  for (int i = 0; i < unknown.field_count(); ++i) {
+    const auto& field = unknown.field(i);
+    if (field.number() != kAttributeProtoField ||
+        field.type() != google::protobuf::UnknownField::TYPE_LENGTH_DELIMITED) {
+      continue;
+    }
+    onnx::AttributeProto a;
+    if (!a.ParseFromString(field.length_delimited())) {
+      return InvalidGraph("function '", f.name(), "': unreadable attribute default");
+    }
+    ONYX_ASSIGN_OR_RETURN(ir::Attribute attr, conv.attribute(a));
+    defaults.push_back(std::move(attr));
+  }
+  return defaults;
+}
+
+// Keeps each tensor type's rank and element type, forgets its dims.
+void forget_dims(onnx::ValueInfoProto& vi) {
+  if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) return;
+  for (auto& d : *vi.mutable_type()->mutable_tensor_type()->mutable_shape()->mutable_dim()) {
+    d.clear_dim_value();
+    d.clear_dim_param();
+  }
+}
+
+void forget_graph_dims(onnx::GraphProto& g) {
+  for (auto& vi : *g.mutable_input()) forget_dims(vi);
+  for (auto& vi : *g.mutable_output()) forget_dims(vi);
+  g.clear_value_info();
+}
+
+Result<ir::Model> convert_model(const std::string& bytes, const std::string& base_dir,
+                                const LoadOptions& options) {
   onnx::ModelProto proto;
   google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
                                                static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
@@ -285,6 +325,7 @@ Result<ir::Model> convert_model(const std::string& bytes, const std::string& bas
   if (proto.opset_import_size() == 0) model.opset_imports[""] = 1;  // IR 3 default
   ONYX_RETURN_IF_ERROR(check_opsets(model.opset_imports));
 
+  if (options.unknown_dims) forget_graph_dims(*proto.mutable_graph());
   infer_types(proto, model.opset_imports);
 
   Converter conv{model.opset_imports, base_dir};
@@ -300,9 +341,8 @@ Result<ir::Model> convert_model(const std::string& bytes, const std::string& bas
     for (const auto& op : f.opset_import()) {
       fn.opset_imports[ir::canonical_domain(op.domain())] = op.version();
     }
-    // Attribute defaults (FunctionProto.attribute_proto) arrive with IR 9; libonnx 1.12's
-    // schema predates them, so they are read by the function expansion work (issue 3).
     Converter fconv{fn.opset_imports, base_dir};
+    ONYX_ASSIGN_OR_RETURN(fn.attribute_defaults, attribute_defaults(f, fconv));
     for (const auto& n : f.node()) {
       ONYX_ASSIGN_OR_RETURN(ir::Node node_ir, fconv.node(n, fn.opset_imports));
       fn.nodes.push_back(std::move(node_ir));
@@ -314,11 +354,12 @@ Result<ir::Model> convert_model(const std::string& bytes, const std::string& bas
 
 }  // namespace
 
-Result<ir::Model> load_model_from_bytes(const std::string& bytes, const std::string& base_dir) {
+Result<ir::Model> load_model_from_bytes(const std::string& bytes, const std::string& base_dir,
+                                        const LoadOptions& options) {
   // Sizes read from the file are bounded before allocating; this catches what slips through
   // (std::length_error from the allocation limit, bad_alloc) so a file can never abort us.
   try {
-    return convert_model(bytes, base_dir);
+    return convert_model(bytes, base_dir, options);
   } catch (const std::bad_alloc&) {
     return InvalidGraph("out of memory while loading the model");
   } catch (const std::exception& e) {
@@ -326,9 +367,9 @@ Result<ir::Model> load_model_from_bytes(const std::string& bytes, const std::str
   }
 }
 
-Result<ir::Model> load_model(const std::string& path) {
+Result<ir::Model> load_model(const std::string& path, const LoadOptions& options) {
   ONYX_ASSIGN_OR_RETURN(std::string bytes, read_whole_file(path));
-  auto model = load_model_from_bytes(bytes, parent_dir(path));
+  auto model = load_model_from_bytes(bytes, parent_dir(path), options);
   if (!model.ok()) return model.status().with_context("'" + path + "': ");
   return model;
 }

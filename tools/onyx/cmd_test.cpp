@@ -1,5 +1,9 @@
 // onyx test PATH... [--filter REGEX] [--expect-fail FILE] [--jobs N] [--timeout S] [--threads N]
-//                   [--verbose] [--list-failures FILE]
+//                   [--verbose] [--list-failures FILE] [--dynamic | --constant]
+//
+// Shape modes (as onnx-mlir tests): --dynamic makes every dim of the graph's inputs, outputs and
+// value_info unknown before loading (run-time shape logic only); --constant turns the fed inputs
+// into initializers, one session per data set (what constant folding sees).
 //
 // Runs ONNX backend-test cases (model.onnx + test_data_set_*/input_K.pb, output_K.pb). Each case
 // runs in a fork()ed child so that a crash or a hang fails that case only; results are printed
@@ -38,7 +42,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: onyx test PATH... [--filter REGEX] [--expect-fail FILE] [--jobs N] [--timeout S] "
-    "[--threads N] [--verbose] [--list-failures FILE]";
+    "[--threads N] [--verbose] [--list-failures FILE] [--dynamic | --constant]";
 
 struct TestCase {
   std::string name;  // the case folder's name
@@ -51,7 +55,10 @@ struct Outcome {
   std::string message;  // full, possibly multi-line
 };
 
+enum class ShapeMode { kAsGiven, kDynamic, kConstant };
+
 struct TestOptions {
+  ShapeMode mode = ShapeMode::kAsGiven;
   std::string filter;
   std::string expect_fail_file;
   std::string list_failures_file;
@@ -99,13 +106,52 @@ Outcome pass() { return {Outcome::kPass, ""}; }
 Outcome failure(std::string m) { return {Outcome::kFail, std::move(m)}; }
 Outcome skip(std::string m) { return {Outcome::kSkip, std::move(m)}; }
 
+// The model with the tensors of `feeds` as initializers instead of graph inputs; `feeds` keeps
+// what cannot be one (sequences, optionals).
+ir::Model with_constant_inputs(const ir::Model& model, NamedValues* feeds) {
+  ir::Model m = model;
+  NamedValues rest;
+  for (auto& [name, value] : *feeds) {
+    if (!value.is_tensor()) {
+      rest.emplace_back(name, std::move(value));
+      continue;
+    }
+    m.graph.initializers[name] = value.tensor();
+    auto& in = m.graph.inputs;
+    in.erase(std::remove_if(in.begin(), in.end(),
+                            [&](const ir::ValueInfo& vi) { return vi.name == name; }),
+             in.end());
+  }
+  *feeds = std::move(rest);
+  return m;
+}
+
+// Runs data set `set` on `session`, comparing with `expected`; "" when all match.
+std::string check_set(const Session& session, const NamedValues& feeds,
+                      const std::vector<Value>& expected, const std::vector<ir::ValueInfo>& outputs,
+                      const std::string& set) {
+  auto got = session.run(feeds);
+  if (!got.ok()) return set + ": " + got.status().to_string();
+  if (got->size() < expected.size()) {
+    return set + ": got " + std::to_string(got->size()) + " outputs, expected " +
+           std::to_string(expected.size());
+  }
+  for (size_t k = 0; k < expected.size(); ++k) {
+    std::string m = compare_values((*got)[k], expected[k], set + ": output '" + outputs[k].name + "'");
+    if (!m.empty()) return m;
+  }
+  return "";
+}
+
 // Runs one case in this process. Never throws.
-Outcome run_case(const TestCase& tc, int threads) {
+Outcome run_case(const TestCase& tc, int threads, ShapeMode mode) {
   try {
     const std::vector<std::string> sets = data_sets(tc.dir);
     if (sets.empty()) return skip("no test_data_set_* folder");
 
-    auto model = onnx_import::load_model(tc.dir + "/model.onnx");
+    onnx_import::LoadOptions load_options;
+    load_options.unknown_dims = mode == ShapeMode::kDynamic;
+    auto model = onnx_import::load_model(tc.dir + "/model.onnx", load_options);
     if (!model.ok()) return failure("loading model.onnx: " + model.status().to_string());
 
     // Expected outputs first: a case whose expected-output kind cannot be read is skipped.
@@ -143,21 +189,20 @@ Outcome run_case(const TestCase& tc, int threads) {
 
     SessionOptions options;
     options.intra_op_num_threads = threads;
-    auto session = Session::create(std::move(model).value(), options);
-    if (!session.ok()) return failure(session.status().to_string());
-
-    for (size_t s = 0; s < sets.size(); ++s) {
-      auto got = (*session)->run(feeds[s]);
-      if (!got.ok()) return failure(sets[s] + ": " + got.status().to_string());
-      if (got->size() < expected[s].size()) {
-        return failure(sets[s] + ": got " + std::to_string(got->size()) + " outputs, expected " +
-                       std::to_string(expected[s].size()));
-      }
-      for (size_t k = 0; k < expected[s].size(); ++k) {
-        const std::string m = compare_values((*got)[k], expected[s][k],
-                                             sets[s] + ": output '" + outputs[k].name + "'");
+    if (mode == ShapeMode::kConstant) {
+      for (size_t s = 0; s < sets.size(); ++s) {
+        auto session = Session::create(with_constant_inputs(*model, &feeds[s]), options);
+        if (!session.ok()) return failure(sets[s] + ": " + session.status().to_string());
+        const std::string m = check_set(**session, feeds[s], expected[s], outputs, sets[s]);
         if (!m.empty()) return failure(m);
       }
+      return pass();
+    }
+    auto session = Session::create(std::move(model).value(), options);
+    if (!session.ok()) return failure(session.status().to_string());
+    for (size_t s = 0; s < sets.size(); ++s) {
+      const std::string m = check_set(**session, feeds[s], expected[s], outputs, sets[s]);
+      if (!m.empty()) return failure(m);
     }
     return pass();
   } catch (const std::exception& e) {
@@ -255,7 +300,7 @@ void run_all(const std::vector<TestCase>& cases, const TestOptions& opt, Report 
       if (pid == 0) {
         close(fds[0]);
         for (const Running& r : running) close(r.fd);
-        const Outcome o = run_case(cases[i], threads);
+        const Outcome o = run_case(cases[i], threads, opt.mode);
         write_all(fds[1], encode(o));
         close(fds[1]);
         _exit(0);
@@ -398,6 +443,12 @@ int cmd_test(const std::vector<std::string>& args) {
       opt.timeout_s = *t;
     } else if (a == "--verbose" || a == "-v") {
       opt.verbose = true;
+    } else if (a == "--dynamic" || a == "--constant") {
+      const ShapeMode m = a == "--dynamic" ? ShapeMode::kDynamic : ShapeMode::kConstant;
+      if (opt.mode != ShapeMode::kAsGiven && opt.mode != m) {
+        return usage_error("--dynamic and --constant exclude each other");
+      }
+      opt.mode = m;
     } else if (a == "-h" || a == "--help") {
       std::printf("%s\n", kUsage);
       return 0;
