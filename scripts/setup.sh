@@ -8,7 +8,7 @@ PACKAGES=(
   libprotobuf-dev protobuf-compiler libonnx-dev
   libopenblas-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-numpy python3-onnx libonnx-testdata
+  python3 python3-dev python3-numpy python3-onnx python3-pytest pybind11-dev libonnx-testdata
   python3-torch python3-torchvision python3-sklearn
 )
 

@@ -1,0 +1,214 @@
+"""onyx: an ONNX inference runtime with onnxruntime's Python API.
+
+Scripts written for onnxruntime switch with one line::
+
+    import onyx as ort
+    sess = ort.InferenceSession("model.onnx")
+    outputs = sess.run(None, {"input": x})
+"""
+import enum
+import os
+import warnings
+
+from . import _onyx
+
+__version__ = "0.1.0"
+
+_PROVIDERS = ["CPUExecutionProvider"]
+
+
+# ---- errors: one class per failure kind, all OnyxError ----------------------------------------
+class OnyxError(Exception):
+    """Base of every error onyx raises."""
+
+
+class InvalidArgument(OnyxError, ValueError):
+    """A bad call: unknown input or output name, wrong dtype, rank or shape."""
+
+
+class NoSuchFile(OnyxError, FileNotFoundError):
+    """The model file (or a file it refers to) does not exist."""
+
+
+class InvalidGraph(OnyxError):
+    """The model is malformed: unreadable protobuf, dangling value, cycle, bad attribute."""
+
+
+class NotImplemented(OnyxError, NotImplementedError):  # noqa: A001 (onnxruntime's name)
+    """An operator, opset or element type onyx does not serve (yet)."""
+
+
+class RuntimeException(OnyxError, RuntimeError):
+    """A failure while running the model."""
+
+
+Fail = OnyxError  # onnxruntime's generic failure class
+
+_onyx._set_error_classes({
+    "InvalidArgument": InvalidArgument,
+    "NoSuchFile": NoSuchFile,
+    "InvalidGraph": InvalidGraph,
+    "NotImplemented": NotImplemented,
+    "RuntimeException": RuntimeException,
+})
+
+
+# ---- options ---------------------------------------------------------------------------------
+class GraphOptimizationLevel(enum.IntEnum):
+    ORT_DISABLE_ALL = 0
+    ORT_ENABLE_BASIC = 1
+    ORT_ENABLE_EXTENDED = 2
+    ORT_ENABLE_ALL = 99
+
+
+class ExecutionMode(enum.IntEnum):
+    ORT_SEQUENTIAL = 0
+    ORT_PARALLEL = 1
+
+
+class SessionOptions:
+    """Options of an InferenceSession, named as in onnxruntime."""
+
+    def __init__(self):
+        self.intra_op_num_threads = 0  # 0: one per physical core
+        self.inter_op_num_threads = 0
+        self.execution_mode = ExecutionMode.ORT_SEQUENTIAL
+        self.graph_optimization_level = GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.optimized_model_filepath = ""
+        self.enable_profiling = False
+        self.profile_file_prefix = "onyx_profile"
+        self.log_severity_level = 2
+        self.log_verbosity_level = 0
+        self.logid = ""
+        self.enable_cpu_mem_arena = True
+        self.enable_mem_pattern = True
+        self._custom_op_libraries = []
+
+    def register_custom_ops_library(self, path):
+        raise NotImplemented(
+            "custom operator libraries are not supported yet: cannot load " + os.fspath(path))
+
+
+class RunOptions:
+    """Accepted for compatibility; onyx reads none of these yet."""
+
+    def __init__(self):
+        self.log_severity_level = 2
+        self.log_verbosity_level = 0
+        self.logid = ""
+        self.terminate = False
+
+
+# ---- metadata --------------------------------------------------------------------------------
+class NodeArg:
+    """An input or output of a model: name, type string ('tensor(float)') and shape (ints,
+    strings for symbolic dims, None for unknown ones)."""
+
+    def __init__(self, name, type, shape):  # noqa: A002 (onnxruntime's name)
+        self.name = name
+        self.type = type
+        self.shape = shape
+
+    def __repr__(self):
+        return f"NodeArg(name={self.name!r}, type={self.type!r}, shape={self.shape!r})"
+
+
+class ModelMetadata:
+    def __init__(self, d):
+        self.producer_name = d["producer_name"]
+        self.graph_name = d["graph_name"]
+        self.domain = d["domain"]
+        self.description = d["description"]
+        self.graph_description = ""
+        self.version = d["version"]
+        self.custom_metadata_map = d["custom_metadata_map"]
+
+
+def get_available_providers():
+    return list(_PROVIDERS)
+
+
+def get_all_providers():
+    return list(_PROVIDERS)
+
+
+def get_device():
+    return "CPU"
+
+
+def get_version_string():
+    return __version__
+
+
+# ---- the session -----------------------------------------------------------------------------
+class InferenceSession:
+    """A loaded, validated, planned model; `run` may be called from several threads at once."""
+
+    def __init__(self, path_or_bytes, sess_options=None, providers=None, provider_options=None,
+                 **kwargs):
+        options = sess_options if sess_options is not None else SessionOptions()
+        if providers:
+            names = [p[0] if isinstance(p, (tuple, list)) else p for p in providers]
+            unknown = [p for p in names if p not in _PROVIDERS]
+            if unknown:
+                warnings.warn(f"onyx has no provider {', '.join(unknown)}; using "
+                              f"{', '.join(_PROVIDERS)}", RuntimeWarning, stacklevel=2)
+        if options.enable_profiling:
+            raise NotImplemented("SessionOptions.enable_profiling is not supported yet")
+        if options.optimized_model_filepath:
+            raise NotImplemented("SessionOptions.optimized_model_filepath is not supported yet")
+        if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
+            model = bytes(path_or_bytes)
+            self._model_path = None
+        else:
+            model = os.fspath(path_or_bytes)
+            self._model_path = model
+        self._sess_options = options
+        self._session = _onyx._Session(model, int(options.intra_op_num_threads))
+        self._inputs = [NodeArg(*t) for t in self._session.inputs()]
+        self._overridable = [NodeArg(*t) for t in self._session.overridable_initializers()]
+        self._outputs = [NodeArg(*t) for t in self._session.outputs()]
+
+    def get_inputs(self):
+        return list(self._inputs)
+
+    def get_outputs(self):
+        return list(self._outputs)
+
+    def get_overridable_initializers(self):
+        return list(self._overridable)
+
+    def get_modelmeta(self):
+        return ModelMetadata(self._session.metadata())
+
+    def get_providers(self):
+        return list(_PROVIDERS)
+
+    def get_provider_options(self):
+        return {p: {} for p in _PROVIDERS}
+
+    def get_session_options(self):
+        return self._sess_options
+
+    def set_providers(self, providers=None, provider_options=None):
+        if providers:
+            unknown = [p for p in providers if p not in _PROVIDERS]
+            if unknown:
+                raise ValueError(f"unknown providers {unknown}; onyx has {_PROVIDERS}")
+
+    def run(self, output_names, input_feed, run_options=None):
+        """Runs the model: `output_names` None for all outputs; `input_feed` maps input names
+        to NumPy arrays (or lists / scalars, converted to the input's element type; lists for
+        sequences, dicts for maps, None for empty optionals). Returns a list of outputs."""
+        if not isinstance(input_feed, dict):
+            raise InvalidArgument("input_feed must be a dict of input name -> value")
+        names = None if output_names is None else list(output_names)
+        return self._session.run(names, input_feed)
+
+
+__all__ = [
+    "InferenceSession", "SessionOptions", "RunOptions", "GraphOptimizationLevel",
+    "ExecutionMode", "NodeArg", "ModelMetadata", "get_available_providers", "get_all_providers",
+    "get_device", "get_version_string", "OnyxError", "InvalidArgument", "NoSuchFile",
+    "InvalidGraph", "NotImplemented", "RuntimeException", "Fail",
+]
