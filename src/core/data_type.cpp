@@ -11,7 +11,7 @@ struct TypeEntry {
   size_t size;
 };
 
-constexpr std::array<TypeEntry, 24> kTypes = {{
+constexpr std::array<TypeEntry, 27> kTypes = {{
     {DataType::kUndefined, "undefined", 0},
     {DataType::kFloat, "float", 4},
     {DataType::kUInt8, "uint8", 1},
@@ -33,9 +33,12 @@ constexpr std::array<TypeEntry, 24> kTypes = {{
     {DataType::kFloat8E4M3FNUZ, "float8e4m3fnuz", 1},
     {DataType::kFloat8E5M2, "float8e5m2", 1},
     {DataType::kFloat8E5M2FNUZ, "float8e5m2fnuz", 1},
-    {DataType::kUInt4, "uint4", 1},
-    {DataType::kInt4, "int4", 1},
-    {DataType::kFloat4E2M1, "float4e2m1", 1},
+    {DataType::kUInt4, "uint4", 0},  // sub-byte: see data_type_bits
+    {DataType::kInt4, "int4", 0},
+    {DataType::kFloat4E2M1, "float4e2m1", 0},
+    {DataType::kFloat8E8M0, "float8e8m0", 1},
+    {DataType::kUInt2, "uint2", 0},
+    {DataType::kInt2, "int2", 0},
 }};
 
 }  // namespace
@@ -48,6 +51,25 @@ std::string_view data_type_name(DataType dt) {
 size_t data_type_size(DataType dt) {
   const auto i = static_cast<size_t>(dt);
   return i < kTypes.size() ? kTypes[i].size : 0;
+}
+
+bool is_sub_byte(DataType dt) {
+  return dt == DataType::kInt4 || dt == DataType::kUInt4 || dt == DataType::kFloat4E2M1 ||
+         dt == DataType::kInt2 || dt == DataType::kUInt2;
+}
+
+size_t data_type_bits(DataType dt) {
+  if (dt == DataType::kInt2 || dt == DataType::kUInt2) return 2;
+  if (is_sub_byte(dt)) return 4;
+  return 8 * data_type_size(dt);
+}
+
+size_t data_type_storage_bytes(DataType dt, size_t numel) {
+  if (is_sub_byte(dt)) {
+    const size_t per_byte = 8 / data_type_bits(dt);
+    return numel / per_byte + (numel % per_byte != 0 ? 1 : 0);
+  }
+  return numel * data_type_size(dt);
 }
 
 std::optional<DataType> data_type_from_onnx(int32_t code) {

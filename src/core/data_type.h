@@ -39,12 +39,23 @@ enum class DataType : int32_t {
   kUInt4 = 21,
   kInt4 = 22,
   kFloat4E2M1 = 23,
+  kFloat8E8M0 = 24,
+  kUInt2 = 25,
+  kInt2 = 26,
 };
 
 // "float", "int64", ... as in ONNX type strings ("tensor(float)").
 std::string_view data_type_name(DataType dt);
 // Bytes per element in our in-memory layout (0 for string and sub-byte types).
 size_t data_type_size(DataType dt);
+// Bits per element: 2 or 4 for the packed sub-byte types, 8 * data_type_size otherwise (0 for
+// string and undefined).
+size_t data_type_bits(DataType dt);
+// int4, uint4, float4e2m1, int2, uint2: stored packed, several elements per byte, element i in
+// bits [(i % k) * bits, (i % k + 1) * bits) of byte i / k (low bits first, as ONNX raw_data).
+bool is_sub_byte(DataType dt);
+// Bytes that `numel` elements of `dt` occupy (rounded up for sub-byte types; 0 for string).
+size_t data_type_storage_bytes(DataType dt, size_t numel);
 // A DataType from an ONNX integer code, or nullopt when the code is unknown.
 std::optional<DataType> data_type_from_onnx(int32_t code);
 // Parses "float", "int64", ... back to a DataType.

@@ -64,16 +64,24 @@ Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(sh
     return;
   }
   const size_t elem = data_type_size(dtype);
-  if (elem == 0) throw std::length_error("cannot allocate tensors of this element type");
-  if (n > max_allocation_bytes() / elem) {
+  if (elem == 0 && !is_sub_byte(dtype)) {
+    throw std::length_error("cannot allocate tensors of element type " +
+                            std::string(data_type_name(dtype)));
+  }
+  // Sub-byte types are packed: the byte count is rounded up, never more than n.
+  if ((elem != 0 && n > max_allocation_bytes() / elem) ||
+      data_type_storage_bytes(dtype, n) > max_allocation_bytes()) {
     throw std::length_error("tensor of shape " + shape_to_string(shape_) + " (" +
                             std::string(data_type_name(dtype)) + ") exceeds the allocation limit");
   }
-  size_t bytes = n * elem;
-  bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  const size_t used = data_type_storage_bytes(dtype, n);
+  size_t bytes = (used + kAlignment - 1) / kAlignment * kAlignment;
   if (bytes == 0) bytes = kAlignment;
   void* p = std::aligned_alloc(kAlignment, bytes);
   if (p == nullptr) throw std::bad_alloc();
+  // The padding bits of a partly used last byte are zero, so packed tensors compare and
+  // serialize deterministically.
+  if (used > 0 && is_sub_byte(dtype)) static_cast<unsigned char*>(p)[used - 1] = 0;
   storage_ = std::shared_ptr<void>(p, std::free);
   data_ = p;
 }
@@ -91,7 +99,7 @@ Tensor Tensor::wrap(DataType dtype, Shape shape, void* data, std::shared_ptr<voi
 
 size_t Tensor::nbytes() const {
   if (dtype_ == DataType::kString) return static_cast<size_t>(numel_) * sizeof(std::string);
-  return static_cast<size_t>(numel_) * data_type_size(dtype_);
+  return data_type_storage_bytes(dtype_, static_cast<size_t>(numel_));
 }
 
 Tensor Tensor::reshaped(Shape shape) const {

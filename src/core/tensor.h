@@ -50,6 +50,7 @@ class Tensor {
   size_t rank() const { return shape_.size(); }
   int64_t dim(size_t i) const { return shape_[i]; }
   int64_t numel() const { return numel_; }
+  // Bytes of element storage (packed sub-byte types: rounded up; strings: numel * sizeof(string)).
   size_t nbytes() const;
 
   void* raw_data() { return data_; }

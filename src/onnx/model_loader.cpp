@@ -38,6 +38,9 @@ Result<Tensor> sparse_to_dense(const onnx::SparseTensorProto& sp, const std::str
   const int64_t n = shape_numel(dims);
   if (n < 0) return InvalidGraph("sparse tensor has an invalid shape");
   if (values.dtype() == DataType::kString) return NotImplemented("sparse string tensors");
+  if (is_sub_byte(values.dtype())) {
+    return NotImplemented("sparse ", data_type_name(values.dtype()), " tensors");
+  }
   if (indices.dtype() != DataType::kInt64) return InvalidGraph("sparse indices must be int64");
   Tensor dense(values.dtype(), dims);
   const size_t elem = data_type_size(values.dtype());

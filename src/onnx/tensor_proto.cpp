@@ -53,6 +53,16 @@ Result<std::string> read_external(const onnx::TensorProto& p, const std::string&
   return read_file_range(path, static_cast<size_t>(offset), expected_bytes);
 }
 
+// Zeroes the unused high bits of the last byte of a packed sub-byte tensor, so tensors read from
+// files compare and serialize like the ones kernels produce.
+void clear_padding(Tensor& t) {
+  const size_t bits = data_type_bits(t.dtype());
+  const size_t used_bits = (static_cast<size_t>(t.numel()) * bits) % 8;
+  if (used_bits == 0) return;
+  auto* last = static_cast<uint8_t*>(t.raw_data()) + t.nbytes() - 1;
+  *last = static_cast<uint8_t>(*last & ((1u << used_bits) - 1));
+}
+
 }  // namespace
 
 Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir) {
@@ -68,8 +78,8 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
   const int64_t n = shape_numel(shape);
   if (n < 0) return InvalidGraph("tensor '", p.name(), "' has an overflowing shape");
   const size_t elem = data_type_size(dt);
-  if (dt != DataType::kString && (elem == 0 || dt == DataType::kUInt4 || dt == DataType::kInt4 ||
-                                  dt == DataType::kFloat4E2M1)) {
+  const bool packed = is_sub_byte(dt);  // int4, uint4, float4e2m1, int2, uint2
+  if (dt != DataType::kString && elem == 0 && !packed) {
     return NotImplemented("tensor '", p.name(), "': element type ", data_type_name(dt),
                           " is not supported yet");
   }
@@ -84,7 +94,7 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
   if (elem != 0 && static_cast<uint64_t>(n) > SIZE_MAX / elem) {
     return InvalidGraph("tensor '", p.name(), "' is too large");
   }
-  const size_t bytes = static_cast<size_t>(n) * elem;
+  const size_t bytes = data_type_storage_bytes(dt, static_cast<size_t>(n));
 
   const bool external = p.data_location() == onnx::TensorProto::EXTERNAL;
   if (external || p.has_raw_data()) {
@@ -100,6 +110,17 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
     }
     Tensor t(dt, shape);
     if (bytes) std::memcpy(t.raw_data(), raw->data(), bytes);
+    if (packed && bytes > 0) clear_padding(t);
+    return t;
+  }
+
+  if (packed) {
+    // int32_data holds the packed bytes, one per entry (as raw_data would hold them).
+    ONYX_RETURN_IF_ERROR(check_count(p, p.int32_data_size(), static_cast<int64_t>(bytes)));
+    Tensor t(dt, shape);
+    copy_field(p.int32_data(), t.data<uint8_t>(), static_cast<int64_t>(bytes),
+               [](int32_t v) { return static_cast<uint8_t>(v); });
+    if (bytes > 0) clear_padding(t);
     return t;
   }
 
@@ -176,6 +197,7 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
     case DataType::kFloat8E4M3FNUZ:
     case DataType::kFloat8E5M2:
     case DataType::kFloat8E5M2FNUZ:
+    case DataType::kFloat8E8M0:
       ONYX_RETURN_IF_ERROR(check_count(p, p.int32_data_size(), n));
       copy_field(p.int32_data(), t.data<uint8_t>(), n,
                  [](int32_t v) { return static_cast<uint8_t>(v); });
@@ -308,6 +330,9 @@ Result<Value> value_from_map(const onnx::MapProto& m) {
   // Scalar (or 1-element) tensors per key: store as one 1-D tensor.
   DataType vt = values.sequence_elem_type();
   if (values.items().empty()) return Value::map(keys, Tensor(DataType::kFloat, {0}));
+  if (is_sub_byte(vt)) {
+    return NotImplemented("maps whose values are ", data_type_name(vt), " tensors");
+  }
   Tensor flat(vt, {static_cast<int64_t>(values.items().size())});
   const size_t elem = data_type_size(vt);
   for (size_t i = 0; i < values.items().size(); ++i) {

@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -111,6 +113,22 @@ inline Tensor run_ok(const NodeSpec& spec, size_t output = 0) {
 template <typename T>
 Tensor make(std::vector<T> values, Shape shape) {
   return Tensor::from_vector<T>(values, std::move(shape));
+}
+
+inline Value V(Tensor t) { return Value(std::move(t)); }
+
+// A tensor of a coded type from its stored bytes (packed for sub-byte types).
+inline Tensor coded(DataType dt, const std::vector<uint8_t>& raw, Shape shape) {
+  Tensor t(dt, std::move(shape));
+  EXPECT_EQ(t.nbytes(), raw.size());
+  if (!raw.empty()) std::memcpy(t.raw_data(), raw.data(), std::min(raw.size(), t.nbytes()));
+  return t;
+}
+
+// The stored bytes of a tensor.
+inline std::vector<uint8_t> raw_of(const Tensor& t) {
+  const auto* p = static_cast<const uint8_t*>(t.raw_data());
+  return std::vector<uint8_t>(p, p + t.nbytes());
 }
 
 template <typename T>

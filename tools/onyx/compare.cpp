@@ -3,8 +3,13 @@
 #include <cmath>
 #include <complex>
 #include <cstring>
+#include <functional>
+#include <optional>
 #include <sstream>
 #include <type_traits>
+
+#include "core/float8.h"
+#include "core/sub_byte.h"
 
 namespace onyx::cli {
 
@@ -103,6 +108,48 @@ std::string compare_elements(const Tensor& got, const Tensor& expected, const st
   return os.str();
 }
 
+// Float8 / float4e2m1 values decoded to float (NaN equal to NaN, whatever its code) and
+// int4 / uint4 / int2 / uint2 values unpacked (padding bits ignored); nullopt for other types.
+std::optional<std::string> compare_decoded(const Tensor& got, const Tensor& expected,
+                                           const std::string& where, const CompareOptions& o) {
+  const DataType dt = expected.dtype();
+  std::function<float(const Tensor&, int64_t)> as_float;
+  if (auto f8 = float8_format(dt)) {
+    const Float8Format fmt = *f8;
+    as_float = [fmt](const Tensor& t, int64_t i) {
+      return float8_to_float(t.data<uint8_t>()[i], fmt);
+    };
+  } else if (dt == DataType::kFloat8E8M0) {
+    as_float = [](const Tensor& t, int64_t i) { return float8e8m0_to_float(t.data<uint8_t>()[i]); };
+  } else if (dt == DataType::kFloat4E2M1) {
+    as_float = [](const Tensor& t, int64_t i) {
+      return float4e2m1_to_float(packed_get(t.raw_data(), i, 4));
+    };
+  } else if (is_sub_byte_integer(dt)) {
+    const int bits = static_cast<int>(data_type_bits(dt));
+    as_float = [bits, dt](const Tensor& t, int64_t i) {
+      return static_cast<float>(sub_byte_int_value(packed_get(t.raw_data(), i, bits), dt));
+    };
+  } else {
+    return std::nullopt;
+  }
+  const bool exact = is_sub_byte_integer(dt);
+  const int64_t n = expected.numel();
+  int64_t first = -1, count = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = as_float(got, i), e = as_float(expected, i);
+    if (exact ? g == e : close_enough(g, e, o)) continue;
+    if (first < 0) first = i;
+    ++count;
+  }
+  if (first < 0) return std::string();
+  std::ostringstream os;
+  os << where << ": value mismatch at " << index_string(expected.shape(), first) << ": got "
+     << as_float(got, first) << ", expected " << as_float(expected, first) << " ("
+     << data_type_name(dt) << ", " << count << " of " << n << " elements differ)";
+  return os.str();
+}
+
 std::string compare_tensors(const Tensor& got, const Tensor& expected, const std::string& where,
                             const CompareOptions& o) {
   if (got.dtype() != expected.dtype()) {
@@ -126,7 +173,8 @@ std::string compare_tensors(const Tensor& got, const Tensor& expected, const std
   if (expected.dtype() == DataType::kComplex128) {
     return compare_elements<std::complex<double>>(got, expected, where, o);
   }
-  // Other types (float8, int4, ...): compare the stored bytes.
+  if (auto decoded = compare_decoded(got, expected, where, o)) return *decoded;
+  // Other types: compare the stored bytes.
   const size_t nbytes = expected.nbytes();
   if (got.nbytes() != nbytes) return where + ": storage size differs";
   if (nbytes && std::memcmp(got.raw_data(), expected.raw_data(), nbytes) != 0) {

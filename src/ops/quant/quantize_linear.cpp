@@ -1,5 +1,8 @@
-// QuantizeLinear, DequantizeLinear (per-tensor, per-axis, blocked; integer and float8 types) and
-// DynamicQuantizeLinear.
+// QuantizeLinear, DequantizeLinear (per-tensor, per-axis, blocked; integer, float8 and the packed
+// int4 / uint4 / int2 / uint2 / float4e2m1 types) and DynamicQuantizeLinear.
+//
+// Packed types are computed one byte per element (int8 / uint8 values, float4e2m1 codes) and then
+// packed, or unpacked first, so the per-element loops are the same for every type.
 //
 // QuantizeLinear: y = saturate(round_half_even(x / scale) + zero_point). The division runs in
 // the precision ONNX's reference uses: the scale's type (float16/bfloat16 results rounded to that
@@ -8,9 +11,11 @@
 // output type (float16/bfloat16 outputs via float, as the reference does).
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <vector>
 
-#include "ops/quant/float8.h"
+#include "core/float8.h"
+#include "core/sub_byte.h"
 #include "ops/quant/quant_util.h"
 #include "ops/quant/register.h"
 #include "ops/registry.h"
@@ -18,7 +23,6 @@
 namespace onyx {
 namespace {
 
-using quant::Float8Format;
 using quant::ParamLayout;
 
 using quant::Precision;
@@ -40,12 +44,51 @@ Result<std::vector<double>> float_values(const Tensor& t, const char* what) {
   return v;
 }
 
-// Copies a quantized-type tensor (zero point) into doubles (float8 decoded).
-Result<std::vector<double>> quant_values(const Tensor& t) {
+// Range of a packed integer type and the one-byte type its values are computed in.
+struct PackedIntRange {
+  DataType unpacked;
+  int64_t lo, hi;
+};
+
+std::optional<PackedIntRange> packed_int_range(DataType dt) {
+  switch (dt) {
+    case DataType::kInt4: return PackedIntRange{DataType::kInt8, -8, 7};
+    case DataType::kUInt4: return PackedIntRange{DataType::kUInt8, 0, 15};
+    case DataType::kInt2: return PackedIntRange{DataType::kInt8, -2, 1};
+    case DataType::kUInt2: return PackedIntRange{DataType::kUInt8, 0, 3};
+    default: return std::nullopt;
+  }
+}
+
+// A packed tensor's values one per element: int8 / uint8 (sign-extended) for the integers,
+// float for float4e2m1.
+Tensor unpack(const Tensor& t) {
+  const int64_t n = t.numel();
+  if (t.dtype() == DataType::kFloat4E2M1) {
+    Tensor u(DataType::kFloat, t.shape());
+    for (int64_t i = 0; i < n; ++i) u.data<float>()[i] = float4e2m1_to_float(packed_get(t.raw_data(), i, 4));
+    return u;
+  }
+  Tensor u(packed_int_range(t.dtype())->unpacked, t.shape());
+  const int bits = static_cast<int>(data_type_bits(t.dtype()));
+  for (int64_t i = 0; i < n; ++i) {
+    u.data<uint8_t>()[i] =
+        static_cast<uint8_t>(sub_byte_int_value(packed_get(t.raw_data(), i, bits), t.dtype()));
+  }
+  return u;
+}
+
+// Copies a quantized-type tensor (zero point) into doubles (float8 decoded, packed unpacked).
+Result<std::vector<double>> quant_values(const Tensor& packed_or_not) {
+  const Tensor t = is_sub_byte(packed_or_not.dtype()) ? unpack(packed_or_not) : packed_or_not;
   std::vector<double> v(static_cast<size_t>(t.numel()));
-  if (auto f8 = quant::float8_format(t.dtype())) {
+  if (auto f8 = float8_format(t.dtype())) {
     const uint8_t* p = t.data<uint8_t>();
-    for (size_t i = 0; i < v.size(); ++i) v[i] = quant::float8_to_float(p[i], *f8);
+    for (size_t i = 0; i < v.size(); ++i) v[i] = float8_to_float(p[i], *f8);
+    return v;
+  }
+  if (t.dtype() == DataType::kFloat) {
+    for (size_t i = 0; i < v.size(); ++i) v[i] = t.data<float>()[i];
     return v;
   }
   Status st = dispatch<TypeList<uint8_t, int8_t, uint16_t, int16_t, int32_t>>(
@@ -56,10 +99,6 @@ Result<std::vector<double>> quant_values(const Tensor& t) {
       });
   if (!st.ok()) return st;
   return v;
-}
-
-bool is_four_bit(DataType dt) {
-  return dt == DataType::kInt4 || dt == DataType::kUInt4 || dt == DataType::kFloat4E2M1;
 }
 
 class QuantizeLinear final : public OpKernel {
@@ -106,12 +145,10 @@ class QuantizeLinear final : public OpKernel {
     } else if (output_dtype_ != DataType::kUndefined) {
       out_dt = output_dtype_;
     }
-    if (is_four_bit(out_dt)) {
-      return ctx.error(StatusCode::kNotImplemented, "4-bit output type ",
-                       data_type_name(out_dt), " is not supported yet");
-    }
-    const auto f8 = quant::float8_format(out_dt);
-    if (!f8 && !TypeListTraits<quant::QuantIntTypes>::contains(out_dt)) {
+    const auto f8 = float8_format(out_dt);
+    const bool f4 = out_dt == DataType::kFloat4E2M1;
+    const auto packed_int = packed_int_range(out_dt);
+    if (!f8 && !f4 && !packed_int && !TypeListTraits<quant::QuantIntTypes>::contains(out_dt)) {
       return ctx.invalid_argument("unsupported quantized output type ", data_type_name(out_dt));
     }
 
@@ -140,15 +177,20 @@ class QuantizeLinear final : public OpKernel {
     }
 
     Tensor& y = ctx.allocate_output(0, out_dt, x->shape());
+    // Packed outputs are computed one byte per element here, then packed into y.
+    Tensor staging = y;
+    if (is_sub_byte(out_dt)) {
+      staging = Tensor(packed_int ? packed_int->unpacked : DataType::kUInt8, x->shape());
+    }
     ThreadPool* pool = ctx.pool();
     const bool saturate = saturate_;
-    return dispatch<TypeList<float, float16, bfloat16, double, int32_t>>(
+    Status st = dispatch<TypeList<float, float16, bfloat16, double, int32_t>>(
         x->dtype(), [&]<typename X>() -> Status {
           const X* xp = x->data<X>();
           auto run = [&]<Precision P>() -> Status {
-            if (f8) {
-              uint8_t* yp = y.data<uint8_t>();
-              const Float8Format fmt = *f8;
+            if (f8 || f4) {
+              uint8_t* yp = staging.data<uint8_t>();
+              const Float8Format fmt = f8 ? *f8 : Float8Format{};
               layout->for_each_run([&](int64_t off, int64_t n, int64_t po, int64_t ps) {
                 parallel_for(pool, n, 1 << 14, [&](int64_t b, int64_t e) {
                   for (int64_t j = b; j < e; ++j) {
@@ -157,22 +199,26 @@ class QuantizeLinear final : public OpKernel {
                                                  round_to<P>((*sc)[pi]));
                     // A zero zero point is not added: -0 stays -0.
                     const double v = zpv[pi] == 0.0 ? q : q + zpv[pi];
-                    yp[off + j] = quant::float_to_float8(static_cast<float>(v), fmt, saturate);
+                    // float4e2m1 always saturates (it has no infinity or NaN).
+                    const double vf = static_cast<float>(v);
+                    yp[off + j] = f4 ? float_to_float4e2m1(vf)
+                                     : float_to_float8(vf, fmt, saturate);
                   }
                 });
               });
               return Status::OK();
             }
-            return dispatch<quant::QuantIntTypes>(out_dt, [&]<typename Q>() -> Status {
-              Q* yp = y.data<Q>();
+            return dispatch<quant::QuantIntTypes>(staging.dtype(), [&]<typename Q>() -> Status {
+              Q* yp = staging.data<Q>();
+              const int64_t lo = packed_int ? packed_int->lo : quant::qmin<Q>;
+              const int64_t hi = packed_int ? packed_int->hi : quant::qmax<Q>;
               layout->for_each_run([&](int64_t off, int64_t n, int64_t po, int64_t ps) {
                 parallel_for(pool, n, 1 << 14, [&](int64_t b, int64_t e) {
                   for (int64_t j = b; j < e; ++j) {
                     const size_t pi = static_cast<size_t>(po + j * ps);
                     const double q = round_to<P>(round_to<P>(quant::as_double(xp[off + j])) /
                                                  round_to<P>((*sc)[pi]));
-                    yp[off + j] = static_cast<Q>(
-                        quant::round_saturate(q, zpv[pi], quant::qmin<Q>, quant::qmax<Q>));
+                    yp[off + j] = static_cast<Q>(quant::round_saturate(q, zpv[pi], lo, hi));
                   }
                 });
               });
@@ -187,6 +233,11 @@ class QuantizeLinear final : public OpKernel {
           }
           return Status::OK();
         });
+    if (st.ok() && is_sub_byte(out_dt)) {
+      pack_codes(staging.data<uint8_t>(), y.numel(), static_cast<int>(data_type_bits(out_dt)),
+                 y.raw_data());
+    }
+    return st;
   }
 
  private:
@@ -218,16 +269,15 @@ class DequantizeLinear final : public OpKernel {
   }
 
   Status compute(KernelContext& ctx) const override {
-    ONYX_ASSIGN_OR_RETURN(const Tensor* x, ctx.required_input(0));
+    ONYX_ASSIGN_OR_RETURN(const Tensor* x_in, ctx.required_input(0));
     ONYX_ASSIGN_OR_RETURN(const Tensor* scale, ctx.required_input(1));
     const Tensor* zp = ctx.input(2);
-    if (is_four_bit(x->dtype())) {
-      return ctx.error(StatusCode::kNotImplemented, "4-bit input type ",
-                       data_type_name(x->dtype()), " is not supported yet");
-    }
-    if (zp != nullptr && zp->dtype() != x->dtype()) {
+    // Packed inputs are unpacked to one value per element first.
+    const Tensor unpacked = is_sub_byte(x_in->dtype()) ? unpack(*x_in) : Tensor();
+    const Tensor* x = unpacked.defined() ? &unpacked : x_in;
+    if (zp != nullptr && zp->dtype() != x_in->dtype()) {
       return ctx.invalid_argument("x_zero_point type ", data_type_name(zp->dtype()),
-                                  " differs from x type ", data_type_name(x->dtype()));
+                                  " differs from x type ", data_type_name(x_in->dtype()));
     }
     const DataType out_dt =
         output_dtype_ != DataType::kUndefined ? output_dtype_ : scale->dtype();
@@ -270,11 +320,16 @@ class DequantizeLinear final : public OpKernel {
           });
         });
       };
-      if (auto f8 = quant::float8_format(x->dtype())) {
+      if (auto f8 = float8_format(x->dtype())) {
         const uint8_t* xp = x->data<uint8_t>();
         const Float8Format fmt = *f8;
         // Product in float as the reference (float8 values times the scale), then rounded.
-        run([&](int64_t i) { return static_cast<double>(quant::float8_to_float(xp[i], fmt)); });
+        run([&](int64_t i) { return static_cast<double>(float8_to_float(xp[i], fmt)); });
+        return Status::OK();
+      }
+      if (x->dtype() == DataType::kFloat) {  // unpacked float4e2m1
+        const float* xp = x->data<float>();
+        run([&](int64_t i) { return static_cast<double>(xp[i]); });
         return Status::OK();
       }
       return dispatch<TypeList<uint8_t, int8_t, uint16_t, int16_t, int32_t>>(
@@ -359,9 +414,11 @@ void register_quantize_linear(KernelRegistry& r) {
   d21.insert(d21.end(), {DT::kInt16, DT::kUInt16, DT::kInt4, DT::kUInt4});
   std::vector<DT> d23 = d21;
   d23.push_back(DT::kFloat4E2M1);
+  std::vector<DT> d25 = d23;
+  d25.insert(d25.end(), {DT::kInt2, DT::kUInt2});
   add_typed_versions<DequantizeLinear>(
       r, "DequantizeLinear", {{10, d10}, {13, d10}, {19, d19}, {21, d21}, {23, d23}, {24, d23},
-                              {25, d23}});
+                              {25, d25}});
   r.add_versions<DynamicQuantizeLinear, TypeList<float>>("", "DynamicQuantizeLinear", {11});
 }
 

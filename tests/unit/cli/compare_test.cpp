@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "compare.h"
@@ -72,6 +73,34 @@ TEST(CliCompare, SequencesMapsOptionals) {
   EXPECT_EQ(compare_values(some, some, "y"), "");
   EXPECT_NE(compare_values(none, some, "y"), "");
   EXPECT_NE(compare_values(some, other, "y"), "");
+}
+
+// Float8 / float4 compare decoded (any NaN code equals any other); packed integers compare
+// values, ignoring padding bits.
+TEST(CliCompare, CodedTypesCompareValues) {
+  auto coded = [](DataType dt, std::vector<uint8_t> raw, Shape shape) {
+    Tensor t(dt, std::move(shape));
+    std::memcpy(t.raw_data(), raw.data(), raw.size());
+    return Value(t);
+  };
+  EXPECT_EQ(compare_values(coded(DataType::kFloat8E4M3FN, {0x7F, 0x38}, {2}),
+                           coded(DataType::kFloat8E4M3FN, {0xFF, 0x38}, {2}), "y"),
+            "");
+  const std::string m = compare_values(coded(DataType::kFloat8E4M3FN, {0x7F, 0x38}, {2}),
+                                       coded(DataType::kFloat8E4M3FN, {0x7F, 0x40}, {2}), "y");
+  EXPECT_NE(m.find("value mismatch at [1]: got 1, expected 2"), std::string::npos) << m;
+  EXPECT_EQ(compare_values(coded(DataType::kInt4, {0x87, 0xF3}, {3}),
+                           coded(DataType::kInt4, {0x87, 0x03}, {3}), "y"),
+            "");
+  EXPECT_NE(compare_values(coded(DataType::kInt4, {0x87, 0x03}, {3}),
+                           coded(DataType::kInt4, {0x88, 0x03}, {3}), "y"),
+            "");
+  EXPECT_NE(compare_values(coded(DataType::kFloat4E2M1, {0x01}, {1}),
+                           coded(DataType::kFloat4E2M1, {0x02}, {1}), "y"),
+            "");
+  EXPECT_EQ(compare_values(coded(DataType::kUInt2, {0xE4}, {3}),
+                           coded(DataType::kUInt2, {0x24}, {3}), "y"),
+            "");
 }
 
 }  // namespace

@@ -11,7 +11,6 @@
 namespace onyx::test {
 namespace {
 
-Value V(Tensor t) { return Value(std::move(t)); }
 
 TEST(MathBinary, AddSameShapeAndBroadcast) {
   Tensor y = run_ok({"Add", 14, {V(make<float>({1, 2, 3, 4, 5, 6}, {2, 3})),

@@ -12,7 +12,6 @@ namespace {
 
 const char* kMl = "ai.onnx.ml";
 
-Value V(Tensor t) { return Value(std::move(t)); }
 
 ir::Attribute attr_strings(const std::string& name, std::vector<std::string> v) {
   ir::Attribute a;

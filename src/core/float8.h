@@ -1,5 +1,6 @@
 // 8-bit float formats (stored as one byte each): float8e4m3fn, float8e4m3fnuz, float8e5m2,
-// float8e5m2fnuz, as defined by ONNX (Cast / QuantizeLinear, "saturate" semantics).
+// float8e5m2fnuz, as defined by ONNX (Cast / QuantizeLinear, "saturate" semantics), and the
+// exponent-only float8e8m0 (at the end of this file). Shared by Cast and the quant kernels.
 //
 //   format     bias  max       inf    NaN            -0
 //   e4m3fn      7    448       none   0x7F / 0xFF    yes
@@ -13,11 +14,12 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 
 #include "core/data_type.h"
 
-namespace onyx::quant {
+namespace onyx {
 
 struct Float8Format {
   int mbits;           // mantissa bits
@@ -61,14 +63,15 @@ inline float float8_to_float(uint8_t code, const Float8Format& f) {
   return neg ? -v : v;
 }
 
-inline uint8_t float_to_float8(float x, const Float8Format& f, bool saturate) {
+// Rounds once, from the exact double value (so float and double inputs round alike).
+inline uint8_t float_to_float8(double x, const Float8Format& f, bool saturate) {
   const uint8_t sign = std::signbit(x) ? 0x80 : 0x00;
   const uint8_t nan_code = f.uz ? 0x80 : static_cast<uint8_t>(sign | 0x7F);
   if (std::isnan(x)) return nan_code;
   const uint8_t overflow_code =
       saturate ? static_cast<uint8_t>(sign | f.max_code)
                : (f.has_inf ? static_cast<uint8_t>(sign | 0x7C) : nan_code);
-  const double a = std::fabs(static_cast<double>(x));
+  const double a = std::fabs(x);
   if (std::isinf(a)) return overflow_code;
   const int emin = 1 - f.bias;  // exponent of the smallest normal
   const double unit = static_cast<double>(int64_t{1} << f.mbits);
@@ -96,4 +99,41 @@ inline uint8_t float_to_float8(float x, const Float8Format& f, bool saturate) {
   return static_cast<uint8_t>(sign | code);
 }
 
-}  // namespace onyx::quant
+// ---- float8e8m0: a power of two 2^(code - 127), no sign, no zero; 0xFF is NaN ---------------
+//
+// From float (ONNX Cast-24+): the sign is ignored; NaN and infinities give 0xFF. round_mode
+// "up" takes the next power of two when any mantissa bit is set, "down" truncates to the float's
+// exponent, "nearest" goes up from the midpoint 1.5 * 2^e (ties up). With saturate, rounding never
+// goes past the largest code 0xFE; without, 0xFE rounds up to 0xFF (NaN).
+
+enum class E8M0Rounding { kUp, kDown, kNearest };
+
+inline float float8e8m0_to_float(uint8_t code) {
+  if (code == 0xFF) return std::nanf("");
+  return std::ldexp(1.0f, static_cast<int>(code) - 127);
+}
+
+inline uint8_t float_to_float8e8m0(float x, E8M0Rounding mode, bool saturate) {
+  uint32_t bits;
+  static_assert(sizeof(bits) == sizeof(x));
+  std::memcpy(&bits, &x, sizeof(bits));
+  const uint32_t exponent = (bits >> 23) & 0xFF;
+  if (exponent == 0xFF) return 0xFF;
+  const uint32_t mantissa = bits & 0x7FFFFF;
+  bool up = false;
+  switch (mode) {
+    case E8M0Rounding::kUp: up = mantissa != 0; break;
+    case E8M0Rounding::kDown: break;
+    case E8M0Rounding::kNearest: {
+      const bool guard = (mantissa & 0x400000) != 0;
+      const bool rest = (mantissa & 0x3FFFFF) != 0;
+      // With exponent 0 (float subnormals) the guard bit alone is exactly 2^-127: code 0.
+      up = guard && (rest || exponent > 0);
+      break;
+    }
+  }
+  if (up && exponent == 0xFE && saturate) up = false;
+  return static_cast<uint8_t>(exponent + (up ? 1 : 0));
+}
+
+}  // namespace onyx
