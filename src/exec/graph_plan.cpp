@@ -138,6 +138,7 @@ Result<std::unique_ptr<GraphPlan>> GraphPlan::compile(const ir::Graph& graph,
       return s.with_context(node.describe() + ": ");
     }
     step.kernel = std::move(kernel).value();
+    if (!dtype && !def->types.empty() && def->type_input >= 0) step.unchecked_def = def;
     for (const auto& out : node.outputs) step.outputs.push_back(out.empty() ? -1 : slot(out));
     plan->steps_.push_back(std::move(step));
   }
@@ -164,6 +165,21 @@ Result<std::unique_ptr<GraphPlan>> GraphPlan::compile(const ir::Graph& graph,
     if (last_use[slot_index] >= 0) plan->steps_[last_use[slot_index]].release.push_back(slot_index);
   }
   return plan;
+}
+
+Status GraphPlan::check_input_dtype(const Step& step, const std::vector<const Value*>& in) {
+  const KernelDef& def = *step.unchecked_def;
+  const size_t ti = static_cast<size_t>(def.type_input);
+  if (ti >= in.size() || in[ti] == nullptr || !in[ti]->is_tensor()) return Status::OK();
+  const DataType dt = in[ti]->tensor().dtype();
+  if (std::find(def.types.begin(), def.types.end(), dt) != def.types.end()) return Status::OK();
+  std::string served;
+  for (size_t i = 0; i < def.types.size(); ++i) {
+    served += (i ? ", " : "") + std::string(data_type_name(def.types[i]));
+  }
+  return NotImplemented(step.node->describe(), ": input ", ti, " has element type ",
+                        data_type_name(dt), ", which this operator does not take at opset ",
+                        step.node->opset, " (implemented: ", served, ")");
 }
 
 Result<std::vector<Value>> GraphPlan::run(std::vector<Value> inputs,
@@ -209,6 +225,9 @@ Result<std::vector<Value>> GraphPlan::run_outputs(std::vector<Value> inputs,
     for (size_t i = 0; i < step.implicit.size(); ++i) {
       const Value& v = slots[step.implicit[i]];
       if (!v.is_none()) implicit[i] = &v;
+    }
+    if (step.unchecked_def != nullptr) {
+      ONYX_RETURN_IF_ERROR(check_input_dtype(step, in));
     }
     KernelContext ctx(*step.node, std::move(in), std::move(implicit), step.outputs.size(), pool);
     Status status;

@@ -49,7 +49,12 @@ class GraphPlan final : public Subgraph {
     std::vector<int> implicit;  // slots of values captured by the node's subgraphs
     std::vector<int> outputs;   // slot per output, -1 when omitted
     std::vector<int> release;   // slots whose last reader is this step
+    // When the type-selecting input's dtype was unknown at load, the kernel's dtypes are
+    // checked against the actual input at run time (null: checked at load, or any dtype).
+    const KernelDef* unchecked_def = nullptr;
   };
+
+  static Status check_input_dtype(const Step& step, const std::vector<const Value*>& in);
 
   const ir::Graph* graph_ = nullptr;
   int num_slots_ = 0;

@@ -25,6 +25,11 @@ Result<int64_t> KernelInfo::attr_int(const std::string& name, int64_t def) const
   return a ? a->i : def;
 }
 
+Result<std::optional<int64_t>> KernelInfo::attr_optional_int(const std::string& name) const {
+  ONYX_ASSIGN_OR_RETURN(const Attribute* a, typed_attr(name, Attribute::Type::kInt, false));
+  return a ? std::optional<int64_t>(a->i) : std::nullopt;
+}
+
 Result<float> KernelInfo::attr_float(const std::string& name, float def) const {
   ONYX_ASSIGN_OR_RETURN(const Attribute* a, typed_attr(name, Attribute::Type::kFloat, false));
   return a ? a->f : def;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -64,6 +65,8 @@ class KernelInfo {
   bool has_attr(const std::string& name) const { return node_.find_attribute(name) != nullptr; }
   // Optional attributes with defaults. A present attribute of the wrong type is an error.
   Result<int64_t> attr_int(const std::string& name, int64_t def) const;
+  // nullopt when the attribute is absent (for attributes whose absence means something).
+  Result<std::optional<int64_t>> attr_optional_int(const std::string& name) const;
   Result<float> attr_float(const std::string& name, float def) const;
   Result<std::string> attr_string(const std::string& name, const std::string& def) const;
   Result<std::vector<int64_t>> attr_ints(const std::string& name,

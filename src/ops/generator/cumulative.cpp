@@ -1,4 +1,7 @@
-// CumSum: running sum along an axis; `exclusive` shifts by one, `reverse` runs from the end.
+// CumSum and CumProd: a running sum or product along an axis (a scalar int32/int64 input);
+// `exclusive` shifts by one (the first output is the identity), `reverse` runs from the end.
+#include <type_traits>
+
 #include "ops/common/axes.h"
 #include "ops/generator/values.h"
 #include "ops/registry.h"
@@ -8,7 +11,22 @@ namespace {
 
 using generator_detail::scalar_as_int;
 
-class CumSum final : public OpKernel {
+struct SumOp {
+  template <typename C>
+  static C identity() { return C(0); }
+  template <typename C>
+  static C apply(C a, C b) { return static_cast<C>(a + b); }
+};
+
+struct ProductOp {
+  template <typename C>
+  static C identity() { return C(1); }
+  template <typename C>
+  static C apply(C a, C b) { return static_cast<C>(a * b); }
+};
+
+template <typename Op>
+class Cumulative final : public OpKernel {
  public:
   Status init(const KernelInfo& info) override {
     ONYX_ASSIGN_OR_RETURN(exclusive_, info.attr_int("exclusive", 0));
@@ -34,23 +52,21 @@ class CumSum final : public OpKernel {
     Tensor& y = ctx.allocate_output(0, x->dtype(), x->shape());
     const bool exclusive = exclusive_ != 0, reverse = reverse_ != 0;
     return dispatch<NumericTypes>(x->dtype(), [&]<typename T>() {
-      using C = compute_t<T>;  // 16-bit floats accumulate in float
+      // 16-bit floats accumulate in float; integers in the unsigned type of their width, so
+      // overflow wraps instead of being undefined behaviour.
+      using C = typename std::conditional_t<std::is_integral_v<T>, std::make_unsigned<T>,
+                                            std::type_identity<compute_t<T>>>::type;
       const T* in = x->data<T>();
       T* out = y.data<T>();
       for (int64_t o = 0; o < outer; ++o) {
         for (int64_t i = 0; i < inner; ++i) {
-          C acc = C(0);
+          C acc = Op::template identity<C>();
           for (int64_t jj = 0; jj < n; ++jj) {
             const int64_t j = reverse ? n - 1 - jj : jj;
             const int64_t at = (o * n + j) * inner + i;
-            const C v = static_cast<C>(in[at]);
-            if (exclusive) {
-              out[at] = static_cast<T>(acc);
-              acc = static_cast<C>(acc + v);
-            } else {
-              acc = static_cast<C>(acc + v);
-              out[at] = static_cast<T>(acc);
-            }
+            if (exclusive) out[at] = static_cast<T>(acc);
+            acc = Op::apply(acc, static_cast<C>(in[at]));
+            if (!exclusive) out[at] = static_cast<T>(acc);
           }
         }
       }
@@ -65,8 +81,9 @@ class CumSum final : public OpKernel {
 
 }  // namespace
 
-void register_cum_sum(KernelRegistry& r) {
-  r.add_versions<CumSum, NumericTypes>("", "CumSum", {11, 14});
+void register_cumulative(KernelRegistry& r) {
+  r.add_versions<Cumulative<SumOp>, NumericTypes>("", "CumSum", {11, 14});
+  r.add_versions<Cumulative<ProductOp>, NumericTypes>("", "CumProd", {26});
 }
 
 }  // namespace onyx

@@ -7,7 +7,7 @@ void register_range(KernelRegistry& r);
 void register_one_hot(KernelRegistry& r);
 void register_non_zero(KernelRegistry& r);
 void register_top_k(KernelRegistry& r);
-void register_cum_sum(KernelRegistry& r);
+void register_cumulative(KernelRegistry& r);
 void register_trilu(KernelRegistry& r);
 
 void register_generator_ops(KernelRegistry& r) {
@@ -16,7 +16,7 @@ void register_generator_ops(KernelRegistry& r) {
   register_one_hot(r);
   register_non_zero(r);
   register_top_k(r);
-  register_cum_sum(r);
+  register_cumulative(r);
   register_trilu(r);
 }
 
