@@ -66,6 +66,11 @@ typedef struct OnyxStatus OnyxStatus;
 typedef struct OnyxSessionOptions OnyxSessionOptions;
 typedef struct OnyxSession OnyxSession;
 typedef struct OnyxTensor OnyxTensor;
+typedef struct OnyxKernelInfo OnyxKernelInfo;       /* a node, at session creation */
+typedef struct OnyxKernelContext OnyxKernelContext; /* a node's inputs and outputs, in one run */
+typedef struct OnyxCustomOpRegistry OnyxCustomOpRegistry;
+typedef struct OnyxApi OnyxApi;
+typedef struct OnyxTypeInference OnyxTypeInference; /* a node's output types, being inferred */
 
 /* ---- version and status ------------------------------------------------------------------- */
 ONYX_API const char* onyx_version(void); /* "0.1.0" */
@@ -144,6 +149,92 @@ ONYX_API OnyxStatus* onyx_tensor_set_string(OnyxTensor* tensor, int64_t index, c
                                             size_t length);
 ONYX_API OnyxStatus* onyx_tensor_get_string(const OnyxTensor* tensor, int64_t index,
                                             const char** value, size_t* length);
+
+/* ---- custom operators ------------------------------------------------------------------------
+ * An operator is a table of callbacks. A custom-op library is a shared object exporting
+ *
+ *   OnyxStatus* onyx_register_custom_ops(OnyxCustomOpRegistry* registry, const OnyxApi* api);
+ *
+ * which calls api->register_op(registry, &op) for each of its operators. Libraries call onyx
+ * only through `api` (no link-time dependency on libonyx.so), so one library serves the C API,
+ * the Python package and the `onyx` CLI alike. Custom operators take precedence over built-in
+ * ones of the same domain and name. Callbacks may run concurrently on different nodes and, for
+ * one node, from concurrent runs: `compute` must not modify `state`. */
+typedef struct OnyxCustomOp {
+  const char* domain; /* e.g. "com.example"; "" or "ai.onnx" for the default domain */
+  const char* name;   /* the node's op_type */
+  int since_version;  /* opset range of `domain` served, inclusive */
+  int until_version;
+  void* user_data; /* passed to create */
+  /* Once per node at session creation: read attributes, check input and output counts, make
+   * the node's state (may stay NULL). A non-NULL status fails the session with its message. */
+  OnyxStatus* (*create)(void* user_data, const OnyxApi* api, const OnyxKernelInfo* info,
+                        void** state);
+  /* Once per run of the node: read inputs, allocate and fill outputs. */
+  OnyxStatus* (*compute)(const void* state, const OnyxApi* api, OnyxKernelContext* context);
+  /* Frees the state (may be NULL). */
+  void (*destroy)(void* state);
+  /* Optional (may be NULL): at session creation, after create, the element types and shapes
+   * of the outputs from the inputs' (api->info_input_type), set with api->inference_set_output.
+   * Outputs left unset stay unknown until run time; setting them lets onyx choose the kernels
+   * of the nodes that read them by dtype at load, and check them there. */
+  OnyxStatus* (*infer)(const void* state, const OnyxApi* api, const OnyxKernelInfo* info,
+                       OnyxTypeInference* inference);
+} OnyxCustomOp;
+
+/* Functions a custom-op library may call. Grows at the end only (`version`). Tensors handed to
+ * compute by input() and allocate_output() belong to the context: do not release them. */
+struct OnyxApi {
+  int version; /* ONYX_API_VERSION */
+  OnyxStatus* (*create_status)(OnyxStatusCode code, const char* message);
+  OnyxStatusCode (*status_code)(const OnyxStatus* status);
+  void (*release_status)(OnyxStatus* status);
+  OnyxStatus* (*register_op)(OnyxCustomOpRegistry* registry, const OnyxCustomOp* op);
+  /* Node facts and attributes; a missing attribute gives ONYX_NOT_FOUND, a present one of
+   * another type ONYX_INVALID_ARGUMENT. Returned arrays live as long as the session. */
+  int (*info_opset)(const OnyxKernelInfo* info);
+  size_t (*info_input_count)(const OnyxKernelInfo* info);
+  size_t (*info_output_count)(const OnyxKernelInfo* info);
+  OnyxStatus* (*info_attr_int)(const OnyxKernelInfo* info, const char* name, int64_t* out);
+  OnyxStatus* (*info_attr_float)(const OnyxKernelInfo* info, const char* name, float* out);
+  OnyxStatus* (*info_attr_string)(const OnyxKernelInfo* info, const char* name, const char** out,
+                                  size_t* length);
+  OnyxStatus* (*info_attr_ints)(const OnyxKernelInfo* info, const char* name, const int64_t** out,
+                                size_t* count);
+  OnyxStatus* (*info_attr_floats)(const OnyxKernelInfo* info, const char* name, const float** out,
+                                  size_t* count);
+  /* Inputs (NULL for an omitted optional input) and outputs of one run. */
+  size_t (*context_input_count)(const OnyxKernelContext* context);
+  size_t (*context_output_count)(const OnyxKernelContext* context);
+  OnyxStatus* (*context_input)(OnyxKernelContext* context, size_t index, const OnyxTensor** out);
+  OnyxStatus* (*context_allocate_output)(OnyxKernelContext* context, size_t index,
+                                         OnyxElementType elem_type, const int64_t* dims,
+                                         size_t rank, OnyxTensor** out);
+  /* Tensor access, as the onyx_tensor_* calls of the same names. */
+  OnyxStatus* (*tensor_element_type)(const OnyxTensor* tensor, OnyxElementType* out);
+  OnyxStatus* (*tensor_shape)(const OnyxTensor* tensor, size_t* rank, const int64_t** dims);
+  OnyxStatus* (*tensor_element_count)(const OnyxTensor* tensor, int64_t* out);
+  OnyxStatus* (*tensor_data)(OnyxTensor* tensor, void** out);
+  OnyxStatus* (*tensor_const_data)(const OnyxTensor* tensor, const void** out);
+  /* For infer: input `index`'s static element type and shape (dims[i] is -1 where unknown,
+   * *rank is -1 when the rank is unknown); ONYX_NOT_FOUND when nothing is known of it. */
+  OnyxStatus* (*info_input_type)(const OnyxKernelInfo* info, size_t index,
+                                 OnyxElementType* elem_type, int64_t* rank, const int64_t** dims);
+  /* For infer: output `index` has this element type and shape (dims[i] = -1: unknown; rank -1
+   * with dims NULL: rank unknown). */
+  OnyxStatus* (*inference_set_output)(OnyxTypeInference* inference, size_t index,
+                                      OnyxElementType elem_type, const int64_t* dims,
+                                      int64_t rank);
+};
+
+/* The function table, for programs that register operators directly. */
+ONYX_API const OnyxApi* onyx_get_api(void);
+/* Registers one operator for the sessions created with these options. */
+ONYX_API OnyxStatus* onyx_session_options_add_custom_op(OnyxSessionOptions* options,
+                                                        const OnyxCustomOp* op);
+/* Loads a custom-op library (dlopen) and lets it register its operators with these options. */
+ONYX_API OnyxStatus* onyx_session_options_load_custom_ops_library(OnyxSessionOptions* options,
+                                                                  const char* path);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -81,6 +81,16 @@ class SessionOptions {
     check(onyx_session_options_set_optimization_level(handle_, level));
     return *this;
   }
+  // Loads a custom-op library whose operators the sessions made with these options may run.
+  SessionOptions& custom_ops_library(const std::string& path) {
+    check(onyx_session_options_load_custom_ops_library(handle_, path.c_str()));
+    return *this;
+  }
+  // Registers one custom operator (the table is copied; its callbacks must outlive sessions).
+  SessionOptions& custom_op(const OnyxCustomOp& op) {
+    check(onyx_session_options_add_custom_op(handle_, &op));
+    return *this;
+  }
   const OnyxSessionOptions* get() const { return handle_; }
 
  private:

@@ -82,11 +82,14 @@ class SessionOptions:
         self.logid = ""
         self.enable_cpu_mem_arena = True
         self.enable_mem_pattern = True
-        self._custom_op_libraries = []
+        self._custom_ops = None  # _onyx._CustomOps, made by the first library
 
     def register_custom_ops_library(self, path):
-        raise NotImplemented(
-            "custom operator libraries are not supported yet: cannot load " + os.fspath(path))
+        """Loads a custom-op library (a shared object exporting onyx_register_custom_ops, see
+        docs/c-api.md) now; sessions made with these options can run its operators."""
+        if self._custom_ops is None:
+            self._custom_ops = _onyx._CustomOps()
+        self._custom_ops.load(os.fspath(path))
 
 
 class RunOptions:
@@ -164,7 +167,8 @@ class InferenceSession:
             model = os.fspath(path_or_bytes)
             self._model_path = model
         self._sess_options = options
-        self._session = _onyx._Session(model, int(options.intra_op_num_threads))
+        self._session = _onyx._Session(model, int(options.intra_op_num_threads),
+                                       getattr(options, "_custom_ops", None))
         self._inputs = [NodeArg(*t) for t in self._session.inputs()]
         self._overridable = [NodeArg(*t) for t in self._session.overridable_initializers()]
         self._outputs = [NodeArg(*t) for t in self._session.outputs()]

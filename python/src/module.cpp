@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "api/handles.h"
 #include "convert.h"
 #include "errors.h"
 #include "exec/session.h"
@@ -69,11 +70,26 @@ bool overlaps_any(const Tensor& t, const NamedValues& feeds) {
   return false;
 }
 
+// The operators of the custom-op libraries registered with one SessionOptions.
+class PyCustomOps {
+ public:
+  PyCustomOps() : registry_(api::new_custom_registry()) {}
+  void load(const std::string& path) {
+    py::gil_scoped_release release;
+    check(api::load_custom_ops_library(*registry_, path));
+  }
+  std::shared_ptr<const KernelRegistry> registry() const { return registry_; }
+
+ private:
+  std::shared_ptr<KernelRegistry> registry_;
+};
+
 class PySession {
  public:
-  PySession(const py::object& model, int intra_op_threads) {
+  PySession(const py::object& model, int intra_op_threads, const PyCustomOps* custom_ops) {
     SessionOptions options;
     options.intra_op_num_threads = intra_op_threads;
+    if (custom_ops != nullptr) options.custom_ops = custom_ops->registry();
     if (py::isinstance<py::bytes>(model)) {
       const std::string bytes = model.cast<std::string>();
       py::gil_scoped_release release;
@@ -173,8 +189,12 @@ PYBIND11_MODULE(_onyx, m) {
       PyErr_SetString(type, e.status().message().c_str());
     }
   });
+  py::class_<PyCustomOps>(m, "_CustomOps")
+      .def(py::init<>())
+      .def("load", &PyCustomOps::load, py::arg("path"));
   py::class_<PySession>(m, "_Session")
-      .def(py::init<const py::object&, int>(), py::arg("model"), py::arg("intra_op_threads") = 0)
+      .def(py::init<const py::object&, int, const PyCustomOps*>(), py::arg("model"),
+           py::arg("intra_op_threads") = 0, py::arg("custom_ops") = nullptr)
       .def("inputs", &PySession::inputs)
       .def("overridable_initializers", &PySession::overridable_initializers)
       .def("outputs", &PySession::outputs)

@@ -9,57 +9,36 @@
 #include <string>
 #include <vector>
 
+#include "api/handles.h"
 #include "exec/session.h"
-
-struct OnyxStatus {
-  OnyxStatusCode code;
-  std::string message;
-};
 
 struct OnyxSessionOptions {
   onyx::SessionOptions options;
   int optimization_level = 99;
+  std::shared_ptr<onyx::KernelRegistry> custom_ops;  // created by the first custom op
+
+  onyx::KernelRegistry& custom_registry() {
+    if (!custom_ops) {
+      custom_ops = onyx::api::new_custom_registry();
+      options.custom_ops = custom_ops;
+    }
+    return *custom_ops;
+  }
 };
 
 struct OnyxSession {
   std::unique_ptr<onyx::Session> session;
 };
 
-struct OnyxTensor {
-  onyx::Tensor tensor;
-};
-
 namespace {
 
 using onyx::DataType;
 using onyx::StatusCode;
-
-// Returned when even a status cannot be allocated; onyx_status_release ignores it.
-OnyxStatus g_out_of_memory{ONYX_RUNTIME_ERROR, "out of memory"};
-
-OnyxStatus* make_status(OnyxStatusCode code, std::string message) {
-  try {
-    return new OnyxStatus{code, std::move(message)};
-  } catch (...) {
-    return &g_out_of_memory;
-  }
-}
-
-OnyxStatusCode code_of(StatusCode c) {
-  switch (c) {
-    case StatusCode::kOk: return ONYX_OK;
-    case StatusCode::kInvalidArgument: return ONYX_INVALID_ARGUMENT;
-    case StatusCode::kNotFound: return ONYX_NOT_FOUND;
-    case StatusCode::kInvalidGraph: return ONYX_INVALID_GRAPH;
-    case StatusCode::kNotImplemented: return ONYX_NOT_IMPLEMENTED;
-    case StatusCode::kRuntimeError: return ONYX_RUNTIME_ERROR;
-  }
-  return ONYX_RUNTIME_ERROR;
-}
+using onyx::api::make_status;
 
 OnyxStatus* from_status(const onyx::Status& s) {
   if (s.ok()) return nullptr;
-  return make_status(code_of(s.code()), s.message());
+  return make_status(onyx::api::status_code_of(s.code()), s.message());
 }
 
 OnyxStatus* invalid(std::string message) {
@@ -134,9 +113,7 @@ OnyxStatusCode onyx_status_code(const OnyxStatus* status) {
 const char* onyx_status_message(const OnyxStatus* status) {
   return status == nullptr ? "" : status->message.c_str();
 }
-void onyx_status_release(OnyxStatus* status) {
-  if (status != &g_out_of_memory) delete status;
-}
+void onyx_status_release(OnyxStatus* status) { onyx::api::release_status(status); }
 
 // ---- session options ------------------------------------------------------------------------
 
@@ -168,6 +145,24 @@ OnyxStatus* onyx_session_options_set_optimization_level(OnyxSessionOptions* opti
     return nullptr;
   });
 }
+
+OnyxStatus* onyx_session_options_add_custom_op(OnyxSessionOptions* options,
+                                               const OnyxCustomOp* op) {
+  return guarded([&]() -> OnyxStatus* {
+    if (options == nullptr || op == nullptr) return invalid("options or op is NULL");
+    return from_status(onyx::api::add_custom_op(options->custom_registry(), *op));
+  });
+}
+
+OnyxStatus* onyx_session_options_load_custom_ops_library(OnyxSessionOptions* options,
+                                                         const char* path) {
+  return guarded([&]() -> OnyxStatus* {
+    if (options == nullptr || path == nullptr) return invalid("options or path is NULL");
+    return from_status(onyx::api::load_custom_ops_library(options->custom_registry(), path));
+  });
+}
+
+const OnyxApi* onyx_get_api(void) { return onyx::api::custom_op_api(); }
 
 // ---- sessions -------------------------------------------------------------------------------
 

@@ -138,6 +138,17 @@ Result<std::unique_ptr<GraphPlan>> GraphPlan::compile(const ir::Graph& graph,
       return s.with_context(node.describe() + ": ");
     }
     step.kernel = std::move(kernel).value();
+    {
+      auto inferred = step.kernel->infer_output_types(info);
+      if (!inferred.ok()) return inferred.status().with_context(node.describe() + ": ");
+      for (size_t i = 0; i < inferred->size() && i < node.outputs.size(); ++i) {
+        const ir::TypeInfo& t = (*inferred)[i];
+        // Declared value_info wins over what the operator infers.
+        if (!node.outputs[i].empty() && t.kind != ir::TypeInfo::Kind::kUnknown) {
+          types.emplace(node.outputs[i], t);
+        }
+      }
+    }
     if (!dtype && !def->types.empty() && def->type_input >= 0) step.unchecked_def = def;
     for (const auto& out : node.outputs) step.outputs.push_back(out.empty() ? -1 : slot(out));
     plan->steps_.push_back(std::move(step));

@@ -38,7 +38,9 @@ Result<std::unique_ptr<Session>> Session::create_unchecked(ir::Model model,
   ONYX_RETURN_IF_ERROR(ir::inline_functions(model));
   session->model_ = std::make_unique<ir::Model>(std::move(model));
   const ir::Graph& graph = session->model_->graph;
-  ONYX_ASSIGN_OR_RETURN(session->plan_, GraphPlan::compile(graph, {}, global_registry()));
+  session->custom_ops_ = options.custom_ops;
+  const KernelRegistry& registry = options.custom_ops ? *options.custom_ops : global_registry();
+  ONYX_ASSIGN_OR_RETURN(session->plan_, GraphPlan::compile(graph, {}, registry));
   const int threads =
       options.intra_op_num_threads > 0 ? options.intra_op_num_threads : ThreadPool::default_num_threads();
   session->pool_ = std::make_unique<ThreadPool>(threads);

@@ -10,11 +10,15 @@
 #include "core/value.h"
 #include "exec/graph_plan.h"
 #include "ir/graph.h"
+#include "ops/registry.h"
 
 namespace onyx {
 
 struct SessionOptions {
   int intra_op_num_threads = 0;  // 0: one per physical core
+  // Custom operators (a registry layered over the built-in one, see KernelRegistry::
+  // set_fallback); null: built-in operators only.
+  std::shared_ptr<const KernelRegistry> custom_ops;
 };
 
 using NamedValues = std::vector<std::pair<std::string, Value>>;
@@ -45,6 +49,9 @@ class Session {
                                                            const SessionOptions& options);
   Status check_feed(const ir::ValueInfo& info, const Value& value) const;
 
+  // First member, so destroyed last: kernels made by custom-op libraries must go before the
+  // libraries do.
+  std::shared_ptr<const KernelRegistry> custom_ops_;
   std::unique_ptr<ir::Model> model_;
   std::unique_ptr<GraphPlan> plan_;
   std::unique_ptr<ThreadPool> pool_;

@@ -112,6 +112,14 @@ class OpKernel {
     return Status::OK();
   }
   virtual Status compute(KernelContext& ctx) const = 0;
+  // Output types (at most one per node output; kUnknown where it cannot tell) from the node's
+  // static input types, at load, after init. Built-in kernels need none (libonnx's inference
+  // types their outputs); custom operators use it so that the nodes reading their outputs get
+  // kernels chosen by dtype at load.
+  virtual Result<std::vector<ir::TypeInfo>> infer_output_types(const KernelInfo& info) const {
+    (void)info;
+    return std::vector<ir::TypeInfo>{};
+  }
 };
 
 // Per-call view of a node's inputs and outputs.

@@ -15,7 +15,8 @@ void KernelRegistry::add(KernelDef def) {
 bool KernelRegistry::has_op(const std::string& domain, const std::string& op) const {
   const std::string d = ir::canonical_domain(domain);
   return std::any_of(defs_.begin(), defs_.end(),
-                     [&](const KernelDef& k) { return k.domain == d && k.op == op; });
+                     [&](const KernelDef& k) { return k.domain == d && k.op == op; }) ||
+         (fallback_ != nullptr && fallback_->has_op(domain, op));
 }
 
 Result<const KernelDef*> KernelRegistry::find(const std::string& domain, const std::string& op,
@@ -40,6 +41,7 @@ Result<const KernelDef*> KernelRegistry::find(const std::string& domain, const s
     }
   }
   const std::string qualified = (d.empty() ? "" : d + ".") + op;
+  if (!op_known && fallback_ != nullptr) return fallback_->find(domain, op, opset, dtype);
   if (!op_known) return NotImplemented("operator ", qualified, " is not implemented");
   if (!opset_known) {
     return NotImplemented("operator ", qualified, " is not implemented for opset ", opset,

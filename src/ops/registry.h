@@ -81,8 +81,16 @@ class KernelRegistry {
   bool has_op(const std::string& domain, const std::string& op) const;
   const std::vector<KernelDef>& defs() const { return defs_; }
 
+  // A registry of custom operators layers over the built-in one: an op it does not know is
+  // looked up in `fallback` (which must outlive it).
+  void set_fallback(const KernelRegistry* fallback) { fallback_ = fallback; }
+  // Keeps `owner` (e.g. a loaded custom-op library) alive as long as the registry.
+  void keep_alive(std::shared_ptr<void> owner) { owned_.push_back(std::move(owner)); }
+
  private:
   std::vector<KernelDef> defs_;
+  const KernelRegistry* fallback_ = nullptr;
+  std::vector<std::shared_ptr<void>> owned_;
 };
 
 // The registry holding every built-in kernel (built on first use, then read-only).

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "api/handles.h"
 #include "onnx/file_util.h"
 #include "onnx/npy.h"
 #include "onnx/tensor_proto.h"
@@ -150,6 +151,16 @@ std::string sanitize_file_name(const std::string& name) {
   }
   if (out.empty() || out == "." || out == "..") out = "_" + out;
   return out;
+}
+
+Result<std::shared_ptr<const KernelRegistry>> load_custom_ops(
+    const std::vector<std::string>& libraries) {
+  if (libraries.empty()) return std::shared_ptr<const KernelRegistry>();
+  std::shared_ptr<KernelRegistry> registry = api::new_custom_registry();
+  for (const auto& lib : libraries) {
+    ONYX_RETURN_IF_ERROR(api::load_custom_ops_library(*registry, lib));
+  }
+  return std::shared_ptr<const KernelRegistry>(registry);
 }
 
 }  // namespace onyx::cli

@@ -32,6 +32,11 @@ std::vector<const ir::ValueInfo*> fed_inputs(const ir::Model& model);
 // K-th fed input and read as its declared type.
 Result<NamedValues> load_inputs_from_dir(const ir::Model& model, const std::string& dir);
 
+// A registry of the operators of custom-op libraries (`--custom-ops LIB`) over the built-in
+// ones; null when `libraries` is empty.
+Result<std::shared_ptr<const KernelRegistry>> load_custom_ops(
+    const std::vector<std::string>& libraries);
+
 // Argument parsing helpers: parse a whole string as a number (nullopt on junk or overflow).
 std::optional<long long> parse_int(const std::string& s);
 std::optional<double> parse_double(const std::string& s);

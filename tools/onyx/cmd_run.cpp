@@ -1,4 +1,4 @@
-// onyx run MODEL [-i NAME=FILE]... [-o DIR]
+// onyx run MODEL [-i NAME=FILE]... [-o DIR] [--threads N] [--custom-ops LIB]...
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -18,6 +18,7 @@ int cmd_run(const std::vector<std::string>& args) {
   std::string model_path, out_dir;
   std::vector<std::pair<std::string, std::string>> input_files;
   int threads = 0;
+  std::vector<std::string> custom_op_libraries;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     if ((a == "-i" || a == "--input") && i + 1 < args.size()) {
@@ -29,6 +30,8 @@ int cmd_run(const std::vector<std::string>& args) {
       out_dir = args[++i];
     } else if (a == "--threads" && i + 1 < args.size()) {
       threads = std::atoi(args[++i].c_str());
+    } else if (a == "--custom-ops" && i + 1 < args.size()) {
+      custom_op_libraries.push_back(args[++i]);
     } else if (!a.empty() && a[0] == '-') {
       return fail("onyx run: unknown option '" + a + "'");
     } else if (model_path.empty()) {
@@ -41,6 +44,9 @@ int cmd_run(const std::vector<std::string>& args) {
 
   SessionOptions options;
   options.intra_op_num_threads = threads;
+  auto custom_ops = load_custom_ops(custom_op_libraries);
+  if (!custom_ops.ok()) return fail("onyx run: " + custom_ops.status().to_string());
+  options.custom_ops = *custom_ops;
   auto session = Session::load(model_path, options);
   if (!session.ok()) return fail("onyx run: " + session.status().to_string());
 

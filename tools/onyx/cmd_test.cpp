@@ -1,5 +1,6 @@
 // onyx test PATH... [--filter REGEX] [--expect-fail FILE] [--jobs N] [--timeout S] [--threads N]
 //                   [--verbose] [--list-failures FILE] [--dynamic | --constant]
+//                   [--custom-ops LIB]...
 //
 // Shape modes (as onnx-mlir tests): --dynamic makes every dim of the graph's inputs, outputs and
 // value_info unknown before loading (run-time shape logic only); --constant turns the fed inputs
@@ -42,7 +43,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: onyx test PATH... [--filter REGEX] [--expect-fail FILE] [--jobs N] [--timeout S] "
-    "[--threads N] [--verbose] [--list-failures FILE] [--dynamic | --constant]";
+    "[--threads N] [--verbose] [--list-failures FILE] [--dynamic | --constant] "
+    "[--custom-ops LIB]...";
 
 struct TestCase {
   std::string name;  // the case folder's name
@@ -59,6 +61,8 @@ enum class ShapeMode { kAsGiven, kDynamic, kConstant };
 
 struct TestOptions {
   ShapeMode mode = ShapeMode::kAsGiven;
+  std::vector<std::string> custom_op_libraries;
+  std::shared_ptr<const KernelRegistry> custom_ops;  // loaded before the cases fork
   std::string filter;
   std::string expect_fail_file;
   std::string list_failures_file;
@@ -144,7 +148,8 @@ std::string check_set(const Session& session, const NamedValues& feeds,
 }
 
 // Runs one case in this process. Never throws.
-Outcome run_case(const TestCase& tc, int threads, ShapeMode mode) {
+Outcome run_case(const TestCase& tc, int threads, ShapeMode mode,
+                 const std::shared_ptr<const KernelRegistry>& custom_ops) {
   try {
     const std::vector<std::string> sets = data_sets(tc.dir);
     if (sets.empty()) return skip("no test_data_set_* folder");
@@ -189,6 +194,7 @@ Outcome run_case(const TestCase& tc, int threads, ShapeMode mode) {
 
     SessionOptions options;
     options.intra_op_num_threads = threads;
+    options.custom_ops = custom_ops;
     if (mode == ShapeMode::kConstant) {
       for (size_t s = 0; s < sets.size(); ++s) {
         auto session = Session::create(with_constant_inputs(*model, &feeds[s]), options);
@@ -300,7 +306,7 @@ void run_all(const std::vector<TestCase>& cases, const TestOptions& opt, Report 
       if (pid == 0) {
         close(fds[0]);
         for (const Running& r : running) close(r.fd);
-        const Outcome o = run_case(cases[i], threads, opt.mode);
+        const Outcome o = run_case(cases[i], threads, opt.mode, opt.custom_ops);
         write_all(fds[1], encode(o));
         close(fds[1]);
         _exit(0);
@@ -443,6 +449,9 @@ int cmd_test(const std::vector<std::string>& args) {
       opt.timeout_s = *t;
     } else if (a == "--verbose" || a == "-v") {
       opt.verbose = true;
+    } else if (a == "--custom-ops") {
+      if (!value(&v)) return usage_error("--custom-ops needs a LIBRARY");
+      opt.custom_op_libraries.push_back(v);
     } else if (a == "--dynamic" || a == "--constant") {
       const ShapeMode m = a == "--dynamic" ? ShapeMode::kDynamic : ShapeMode::kConstant;
       if (opt.mode != ShapeMode::kAsGiven && opt.mode != m) {
@@ -461,6 +470,14 @@ int cmd_test(const std::vector<std::string>& args) {
   if (paths.empty()) return usage_error("no PATH given");
 
   std::optional<std::regex> filter;
+  {
+    auto custom_ops = load_custom_ops(opt.custom_op_libraries);
+    if (!custom_ops.ok()) {
+      std::fprintf(stderr, "onyx test: %s\n", custom_ops.status().to_string().c_str());
+      return 1;
+    }
+    opt.custom_ops = *custom_ops;
+  }
   if (!opt.filter.empty()) {
     try {
       filter.emplace(opt.filter, std::regex::ECMAScript);
