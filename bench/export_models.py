@@ -1,0 +1,228 @@
+#!/usr/bin/python3
+"""Exports the benchmark's neural-network models to bench/models/ with torch.onnx.export.
+
+Every model has random weights (fixed seed: the figures are about speed, not accuracy), a dynamic
+batch axis, and one fixed input file per batch size (.npy) so that onyx and ONNX Runtime get the
+very same inputs. bench/models/manifest.json lists what was written; run.py reads it.
+
+  /usr/bin/python3 bench/export_models.py [--models resnet50,bert_base] [--batches 1,8]
+
+The tree ensemble is written by make_tree_ensemble.py, which this script runs last (unless
+--models excludes "tree_ensemble").
+"""
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torchvision
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+MODELS_DIR = os.path.join(BENCH_DIR, "models")
+OPSET = 17  # the newest opset torch 1.13 exports; LayerNorm becomes LayerNormalization
+SEED = 1234
+SEQ_LEN = 128
+
+
+def make_layers_distinct(encoder):
+    """nn.TransformerEncoder deep-copies one layer, so all its layers start with the same weights,
+    and the exporter then stores them once (Identity nodes): a model 12x smaller than the real one.
+    A different random nudge per layer gives every layer its own weights."""
+    with torch.no_grad():
+        for layer in encoder.layers:
+            for p in layer.parameters():
+                p.add_(torch.randn_like(p) * 0.02)
+
+
+class BertEncoder(nn.Module):
+    """BERT-base-shaped encoder: token + position + segment embeddings, LayerNorm, 12 post-LN
+    encoder layers (hidden 768, 12 heads, FFN 3072, GELU); returns the last hidden state."""
+
+    def __init__(self, vocab=30522, hidden=768, heads=12, layers=12, ffn=3072, max_pos=512):
+        super().__init__()
+        self.word = nn.Embedding(vocab, hidden)
+        self.position = nn.Embedding(max_pos, hidden)
+        self.segment = nn.Embedding(2, hidden)
+        self.norm = nn.LayerNorm(hidden, eps=1e-12)
+        layer = nn.TransformerEncoderLayer(hidden, heads, ffn, dropout=0.0, activation="gelu",
+                                           batch_first=True, layer_norm_eps=1e-12)
+        # enable_nested_tensor=False: the nested-tensor fast path cannot be traced.
+        self.encoder = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        make_layers_distinct(self.encoder)
+
+    def forward(self, input_ids, attention_mask):
+        seq = input_ids.shape[1]
+        positions = torch.arange(seq, device=input_ids.device).unsqueeze(0)
+        x = self.word(input_ids) + self.position(positions) + self.segment(torch.zeros_like(input_ids))
+        x = self.norm(x)
+        # BERT's mask: 1 = attend, 0 = padding. PyTorch's key-padding mask is True = ignore.
+        return self.encoder(x, src_key_padding_mask=attention_mask == 0)
+
+
+class Gpt2Decoder(nn.Module):
+    """GPT-2-small-shaped decoder: token + position embeddings, 12 pre-LN layers with a causal
+    mask (hidden 768, 12 heads, FFN 3072, GELU), final LayerNorm, LM head tied to the token
+    embedding (vocabulary 50257); returns the logits of every position."""
+
+    def __init__(self, vocab=50257, hidden=768, heads=12, layers=12, ffn=3072, max_pos=1024):
+        super().__init__()
+        self.token = nn.Embedding(vocab, hidden)
+        self.position = nn.Embedding(max_pos, hidden)
+        layer = nn.TransformerEncoderLayer(hidden, heads, ffn, dropout=0.0, activation="gelu",
+                                           batch_first=True, norm_first=True, layer_norm_eps=1e-5)
+        self.blocks = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        make_layers_distinct(self.blocks)
+        self.final_norm = nn.LayerNorm(hidden, eps=1e-5)
+        self.lm_head = nn.Linear(hidden, vocab, bias=False)
+        self.lm_head.weight = self.token.weight  # tied, as in GPT-2
+
+    def forward(self, input_ids):
+        seq = input_ids.shape[1]
+        positions = torch.arange(seq, device=input_ids.device).unsqueeze(0)
+        x = self.token(input_ids) + self.position(positions)
+        causal = torch.triu(torch.full((seq, seq), float("-inf")), diagonal=1)
+        x = self.blocks(x, mask=causal)
+        return self.lm_head(self.final_norm(x))
+
+
+class LstmTagger(nn.Module):
+    """Sequence tagger: embedding (vocabulary 10000, 128) -> 2-layer bidirectional LSTM
+    (hidden 256) -> linear layer to 20 tag scores per token."""
+
+    def __init__(self, vocab=10000, embed=128, hidden=256, layers=2, tags=20):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, embed)
+        self.lstm = nn.LSTM(embed, hidden, num_layers=layers, bidirectional=True, batch_first=True)
+        self.classify = nn.Linear(2 * hidden, tags)
+
+    def forward(self, tokens):
+        out, _ = self.lstm(self.embed(tokens))
+        return self.classify(out)
+
+
+def vit_small():
+    """ViT-S/16 (224x224, patch 16, 12 layers, hidden 384, 6 heads, MLP 1536): torchvision's
+    VisionTransformer class with DeiT-S sizes, a quarter of vit_b_16's compute."""
+    from torchvision.models.vision_transformer import VisionTransformer
+    return VisionTransformer(image_size=224, patch_size=16, num_layers=12, num_heads=6,
+                             hidden_dim=384, mlp_dim=1536, num_classes=1000)
+
+
+def image_input(batch, rng):
+    return {"input": rng.standard_normal((batch, 3, 224, 224), dtype=np.float32)}
+
+
+def bert_input(batch, rng):
+    ids = rng.integers(1000, 30000, size=(batch, SEQ_LEN), dtype=np.int64)
+    mask = np.ones((batch, SEQ_LEN), dtype=np.int64)
+    # Pad the tail of every other sequence so that the mask does something.
+    for b in range(1, batch, 2):
+        keep = SEQ_LEN - 16 * ((b // 2) % 4 + 1)
+        ids[b, keep:] = 0
+        mask[b, keep:] = 0
+    return {"input_ids": ids, "attention_mask": mask}
+
+
+def gpt2_input(batch, rng):
+    return {"input_ids": rng.integers(0, 50257, size=(batch, SEQ_LEN), dtype=np.int64)}
+
+
+def lstm_input(batch, rng):
+    return {"tokens": rng.integers(0, 10000, size=(batch, SEQ_LEN), dtype=np.int64)}
+
+
+# name -> (constructor, input maker, output names, description)
+MODELS = {
+    "resnet50": (lambda: torchvision.models.resnet50(weights=None), image_input, ["logits"],
+                 "torchvision resnet50, 224x224"),
+    "mobilenet_v2": (lambda: torchvision.models.mobilenet_v2(weights=None), image_input,
+                     ["logits"], "torchvision mobilenet_v2, 224x224"),
+    "efficientnet_b0": (lambda: torchvision.models.efficientnet_b0(weights=None), image_input,
+                        ["logits"], "torchvision efficientnet_b0, 224x224"),
+    "densenet121": (lambda: torchvision.models.densenet121(weights=None), image_input,
+                    ["logits"], "torchvision densenet121, 224x224"),
+    "vit_s16": (vit_small, image_input, ["logits"],
+                "ViT-S/16 (torchvision VisionTransformer, hidden 384, 6 heads, 12 layers), 224x224"),
+    "bert_base": (BertEncoder, bert_input, ["last_hidden_state"],
+                  "BERT-base-shaped encoder (12 layers, hidden 768, 12 heads), seq 128, attention mask"),
+    "gpt2_small": (Gpt2Decoder, gpt2_input, ["logits"],
+                   "GPT-2-small-shaped decoder (12 layers, hidden 768, causal mask, LM head 50257), seq 128"),
+    "lstm_tagger": (LstmTagger, lstm_input, ["tag_scores"],
+                    "2-layer bidirectional LSTM tagger (embed 128, hidden 256, 20 tags), seq 128"),
+}
+
+
+def export_one(name, batches, manifest):
+    make_model, make_input, output_names, description = MODELS[name]
+    torch.manual_seed(SEED)
+    model = make_model().eval()
+    folder = os.path.join(MODELS_DIR, name)
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, "model.onnx")
+
+    # Export with batch 2 so that no shape is specialised to a batch of 1.
+    example = make_input(2, np.random.default_rng(SEED))
+    names = list(example)
+    args = tuple(torch.from_numpy(example[n]) for n in names)
+    dynamic = {n: {0: "batch"} for n in names + output_names}
+    start = time.time()
+    # Not under torch.no_grad(): without gradients PyTorch takes the fused fast path of
+    # TransformerEncoderLayer (aten::_transformer_encoder_layer_fwd), which has no ONNX export.
+    torch.onnx.export(model, args, path, input_names=names, output_names=output_names,
+                      dynamic_axes=dynamic, opset_version=OPSET, do_constant_folding=True)
+    size_mb = os.path.getsize(path) / 2**20
+
+    inputs = {}
+    for batch in batches:
+        data = make_input(batch, np.random.default_rng(SEED + batch))
+        files = {}
+        for input_name, array in data.items():
+            file = os.path.join(folder, f"{input_name}_b{batch}.npy")
+            np.save(file, array)
+            files[input_name] = os.path.relpath(file, MODELS_DIR)
+        inputs[str(batch)] = files
+    params = sum(p.numel() for p in model.parameters())
+    manifest[name] = {"model": os.path.relpath(path, MODELS_DIR), "description": description,
+                      "parameters": params, "inputs": inputs}
+    print(f"{name}: {size_mb:.1f} MB, {params / 1e6:.1f} M parameters, "
+          f"exported in {time.time() - start:.1f} s", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", default=",".join(list(MODELS) + ["tree_ensemble"]),
+                        help="comma-separated subset (default: all)")
+    parser.add_argument("--batches", default="1,8", help="batch sizes to write inputs for")
+    args = parser.parse_args()
+    wanted = [m for m in args.models.split(",") if m]
+    unknown = [m for m in wanted if m not in MODELS and m != "tree_ensemble"]
+    if unknown:
+        sys.exit(f"unknown model(s): {', '.join(unknown)}; known: {', '.join(MODELS)}, tree_ensemble")
+    batches = [int(b) for b in args.batches.split(",")]
+
+    os.makedirs(MODELS_DIR, exist_ok=True)
+    manifest_path = os.path.join(MODELS_DIR, "manifest.json")
+    manifest = {}
+    if os.path.exists(manifest_path):
+        with open(manifest_path) as f:
+            manifest = json.load(f)
+    torch.set_num_threads(max(1, os.cpu_count() or 1))
+    for name in wanted:
+        if name == "tree_ensemble":
+            continue
+        export_one(name, batches, manifest)
+        with open(manifest_path, "w") as f:  # after each model: a failure keeps the others
+            json.dump(manifest, f, indent=2)
+    if "tree_ensemble" in wanted:
+        subprocess.run([sys.executable, os.path.join(BENCH_DIR, "make_tree_ensemble.py")],
+                       check=True)
+
+
+if __name__ == "__main__":
+    main()
