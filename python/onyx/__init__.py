@@ -144,6 +144,14 @@ def get_version_string():
 
 
 # ---- the session -----------------------------------------------------------------------------
+def _optimizer_level(level):
+    """onnxruntime's GraphOptimizationLevel (0, 1, 2, 99) as onyx's optimizer level (0..3)."""
+    level = int(level)
+    if level not in (0, 1, 2, 99):
+        raise InvalidArgument(f"graph_optimization_level must be 0, 1, 2 or 99, got {level}")
+    return 3 if level == 99 else level
+
+
 class InferenceSession:
     """A loaded, validated, planned model; `run` may be called from several threads at once."""
 
@@ -168,7 +176,8 @@ class InferenceSession:
             self._model_path = model
         self._sess_options = options
         self._session = _onyx._Session(model, int(options.intra_op_num_threads),
-                                       getattr(options, "_custom_ops", None))
+                                       getattr(options, "_custom_ops", None),
+                                       _optimizer_level(options.graph_optimization_level))
         self._inputs = [NodeArg(*t) for t in self._session.inputs()]
         self._overridable = [NodeArg(*t) for t in self._session.overridable_initializers()]
         self._outputs = [NodeArg(*t) for t in self._session.outputs()]

@@ -86,9 +86,11 @@ class PyCustomOps {
 
 class PySession {
  public:
-  PySession(const py::object& model, int intra_op_threads, const PyCustomOps* custom_ops) {
+  PySession(const py::object& model, int intra_op_threads, const PyCustomOps* custom_ops,
+            int optimization_level) {
     SessionOptions options;
     options.intra_op_num_threads = intra_op_threads;
+    options.optimization_level = optimization_level;
     if (custom_ops != nullptr) options.custom_ops = custom_ops->registry();
     if (py::isinstance<py::bytes>(model)) {
       const std::string bytes = model.cast<std::string>();
@@ -193,8 +195,9 @@ PYBIND11_MODULE(_onyx, m) {
       .def(py::init<>())
       .def("load", &PyCustomOps::load, py::arg("path"));
   py::class_<PySession>(m, "_Session")
-      .def(py::init<const py::object&, int, const PyCustomOps*>(), py::arg("model"),
-           py::arg("intra_op_threads") = 0, py::arg("custom_ops") = nullptr)
+      .def(py::init<const py::object&, int, const PyCustomOps*, int>(), py::arg("model"),
+           py::arg("intra_op_threads") = 0, py::arg("custom_ops") = nullptr,
+           py::arg("optimization_level") = 3)
       .def("inputs", &PySession::inputs)
       .def("overridable_initializers", &PySession::overridable_initializers)
       .def("outputs", &PySession::outputs)

@@ -142,6 +142,7 @@ OnyxStatus* onyx_session_options_set_optimization_level(OnyxSessionOptions* opti
       return invalid("optimization level must be 0, 1, 2 or 99");
     }
     options->optimization_level = level;
+    options->options.optimization_level = level;
     return nullptr;
   });
 }

@@ -1,13 +1,13 @@
-// Intra-op thread pool. Workers block on a condition variable when idle: no spinning after a
-// parallel_for returns.
+// Intra-op parallelism. ThreadPool is a view of OpenMP's thread team: the convolution and GEMM
+// library (oneDNN) parallelises with OpenMP too, so kernels and library calls share one set of
+// threads and never oversubscribe the cores, and a team that just finished a library call is
+// still hot for the next kernel. OpenMP's workers spin briefly (well under a millisecond at
+// libgomp's default GOMP_SPINCOUNT) after a parallel region and then sleep: an idle session
+// uses no CPU (measured by tests/perf/idle_cpu.py).
 #pragma once
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
-#include <thread>
-#include <vector>
 
 namespace onyx {
 
@@ -15,34 +15,24 @@ class ThreadPool {
  public:
   // num_threads counts the calling thread: 1 means run everything inline.
   explicit ThreadPool(int num_threads);
-  ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
 
-  int num_threads() const { return static_cast<int>(workers_.size()) + 1; }
+  int num_threads() const { return num_threads_; }
 
-  // Calls fn(begin, end) over [0, n) split in chunks of at least `grain` items. Blocks until done.
+  // Calls fn(begin, end) over [0, n) split in chunks of at least `grain` items, on up to
+  // num_threads() threads. Blocks until done. A call from inside a parallel region runs inline.
+  // An exception thrown by fn is rethrown here (the first one, when several threads throw).
   void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+
+  // Sets the thread count the calling thread's OpenMP library calls (oneDNN) use.
+  void bind_library_threads() const;
 
   // Number of physical cores (falls back to hardware_concurrency).
   static int default_num_threads();
 
  private:
-  void worker_loop();
-
-  std::vector<std::thread> workers_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::condition_variable done_;
-  std::mutex run_mutex_;  // one parallel_for at a time; others run inline
-  const std::function<void(int64_t, int64_t)>* job_ = nullptr;
-  int64_t job_n_ = 0;
-  int64_t job_chunk_ = 0;
-  int64_t next_chunk_ = 0;
-  int64_t num_chunks_ = 0;
-  int64_t chunks_done_ = 0;
-  uint64_t generation_ = 0;
-  bool stop_ = false;
+  int num_threads_;
 };
 
 // Runs fn over [0, n) on `pool` when given, inline otherwise.

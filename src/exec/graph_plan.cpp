@@ -131,6 +131,15 @@ Result<std::unique_ptr<GraphPlan>> GraphPlan::compile(const ir::Graph& graph,
                             }()));
     }
     KernelInfo info(node, std::move(input_types), std::move(implicit), compile_sub);
+    {
+      std::vector<const Tensor*> constants;
+      for (const auto& in : node.inputs) {
+        auto it = in.empty() || graph_inputs.count(in) ? graph.initializers.end()
+                                                       : graph.initializers.find(in);
+        constants.push_back(it == graph.initializers.end() ? nullptr : &it->second);
+      }
+      info.set_constant_inputs(std::move(constants));
+    }
     auto kernel = def->factory(info);
     if (!kernel.ok()) {
       const Status& s = kernel.status();
@@ -178,6 +187,21 @@ Result<std::unique_ptr<GraphPlan>> GraphPlan::compile(const ir::Graph& graph,
   return plan;
 }
 
+void GraphPlan::record(Profiler& profiler, const Step& step, const KernelContext& ctx,
+                       int64_t start_us) {
+  const int64_t end_us = profiler.now_us();
+  const ir::Node& node = *step.node;
+  std::string shapes;
+  for (size_t i = 0; i < ctx.num_inputs(); ++i) {
+    const Tensor* t = ctx.input(i);
+    shapes += (i ? " " : "") + (t != nullptr ? shape_to_string(t->shape()) : std::string("-"));
+  }
+  std::string name = node.name;
+  if (name.empty()) name = "<output " + (node.outputs.empty() ? "" : node.outputs[0]) + ">";
+  const std::string op = node.domain.empty() ? node.op_type : node.domain + "." + node.op_type;
+  profiler.add({std::move(name), op, std::move(shapes), start_us, end_us - start_us, 0});
+}
+
 Status GraphPlan::check_input_dtype(const Step& step, const std::vector<const Value*>& in) {
   const KernelDef& def = *step.unchecked_def;
   const size_t ti = static_cast<size_t>(def.type_input);
@@ -204,7 +228,7 @@ Result<std::vector<Value>> GraphPlan::run(std::vector<Value> inputs,
 Result<std::vector<Value>> GraphPlan::run_outputs(std::vector<Value> inputs,
                                                   const std::vector<const Value*>& captured,
                                                   const std::vector<size_t>& output_positions,
-                                                  ThreadPool* pool) const {
+                                                  ThreadPool* pool, Profiler* profiler) const {
   if (inputs.size() > input_slots_.size()) {
     return InvalidArgument("graph '", graph_->name, "' takes ", input_slots_.size(),
                            " inputs, got ", inputs.size());
@@ -242,6 +266,7 @@ Result<std::vector<Value>> GraphPlan::run_outputs(std::vector<Value> inputs,
     }
     KernelContext ctx(*step.node, std::move(in), std::move(implicit), step.outputs.size(), pool);
     Status status;
+    const int64_t start_us = profiler != nullptr ? profiler->now_us() : 0;
     try {
       status = step.kernel->compute(ctx);
     } catch (const std::bad_alloc&) {
@@ -253,6 +278,7 @@ Result<std::vector<Value>> GraphPlan::run_outputs(std::vector<Value> inputs,
       if (status.message().rfind("node '", 0) == 0) return status;
       return status.with_context(step.node->describe() + ": ");
     }
+    if (profiler != nullptr) record(*profiler, step, ctx, start_us);
     for (size_t i = 0; i < step.outputs.size(); ++i) {
       const int s = step.outputs[i];
       if (s < 0) continue;

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "exec/profiler.h"
 #include "ir/graph.h"
 #include "ops/kernel.h"
 #include "ops/registry.h"
@@ -29,11 +30,12 @@ class GraphPlan final : public Subgraph {
                                  const std::vector<const Value*>& captured,
                                  ThreadPool* pool) const override;
 
-  // Same, returning only the listed output positions.
+  // Same, returning only the listed output positions; each node's time goes to `profiler`
+  // when one is given.
   Result<std::vector<Value>> run_outputs(std::vector<Value> inputs,
                                          const std::vector<const Value*>& captured,
                                          const std::vector<size_t>& output_positions,
-                                         ThreadPool* pool) const;
+                                         ThreadPool* pool, Profiler* profiler = nullptr) const;
 
   // Default value of input i (its initializer) or null.
   const Value* input_default(size_t i) const {
@@ -55,6 +57,8 @@ class GraphPlan final : public Subgraph {
   };
 
   static Status check_input_dtype(const Step& step, const std::vector<const Value*>& in);
+  static void record(Profiler& profiler, const Step& step, const KernelContext& ctx,
+                     int64_t start_us);
 
   const ir::Graph* graph_ = nullptr;
   int num_slots_ = 0;

@@ -36,10 +36,16 @@ Result<std::unique_ptr<Session>> Session::create_unchecked(ir::Model model,
                                                            const SessionOptions& options) {
   auto session = std::unique_ptr<Session>(new Session());
   ONYX_RETURN_IF_ERROR(ir::inline_functions(model));
-  session->model_ = std::make_unique<ir::Model>(std::move(model));
-  const ir::Graph& graph = session->model_->graph;
   session->custom_ops_ = options.custom_ops;
   const KernelRegistry& registry = options.custom_ops ? *options.custom_ops : global_registry();
+  // Validate before rewriting, so that errors name the model's own nodes.
+  ONYX_RETURN_IF_ERROR(ir::validate_graph(model.graph));
+  opt::OptimizeOptions opt_options;
+  opt_options.level = options.optimization_level;
+  opt_options.max_rewrites = options.max_rewrites;
+  ONYX_ASSIGN_OR_RETURN(session->optimize_report_, opt::optimize(model, registry, opt_options));
+  session->model_ = std::make_unique<ir::Model>(std::move(model));
+  const ir::Graph& graph = session->model_->graph;
   ONYX_ASSIGN_OR_RETURN(session->plan_, GraphPlan::compile(graph, {}, registry));
   const int threads =
       options.intra_op_num_threads > 0 ? options.intra_op_num_threads : ThreadPool::default_num_threads();
@@ -84,7 +90,8 @@ Status Session::check_feed(const ir::ValueInfo& info, const Value& value) const 
 }
 
 Result<std::vector<Value>> Session::run(const NamedValues& feeds,
-                                        const std::vector<std::string>& output_names) const {
+                                        const std::vector<std::string>& output_names,
+                                        const RunOptions& run_options) const {
   const ir::Graph& graph = model_->graph;
   std::vector<Value> inputs(graph.inputs.size());
   for (const auto& [name, value] : feeds) {
@@ -123,7 +130,12 @@ Result<std::vector<Value>> Session::run(const NamedValues& feeds,
     }
   }
   try {
-    return plan_->run_outputs(std::move(inputs), {}, positions, pool_.get());
+    pool_->bind_library_threads();  // oneDNN calls of this run use the session's thread count
+    Profiler* profiler = run_options.profiler;
+    const int64_t start_us = profiler != nullptr ? profiler->now_us() : 0;
+    auto outputs = plan_->run_outputs(std::move(inputs), {}, positions, pool_.get(), profiler);
+    if (profiler != nullptr) profiler->add_run(start_us, profiler->now_us() - start_us);
+    return outputs;
   } catch (const std::exception& e) {
     return RuntimeError(e.what());
   }

@@ -11,17 +11,26 @@
 #include "exec/graph_plan.h"
 #include "ir/graph.h"
 #include "ops/registry.h"
+#include "optimizer/optimizer.h"
 
 namespace onyx {
 
 struct SessionOptions {
   int intra_op_num_threads = 0;  // 0: one per physical core
+  // Graph optimizer level (src/optimizer): 0 off, 1 basic, 2 extended, 3 (or 99) all.
+  int optimization_level = 3;
+  // Stop the optimizer after this many rewrites (bisecting a bad rewrite); -1: no limit.
+  int64_t max_rewrites = -1;
   // Custom operators (a registry layered over the built-in one, see KernelRegistry::
   // set_fallback); null: built-in operators only.
   std::shared_ptr<const KernelRegistry> custom_ops;
 };
 
 using NamedValues = std::vector<std::pair<std::string, Value>>;
+
+struct RunOptions {
+  Profiler* profiler = nullptr;  // per-node times of this run go here when set
+};
 
 class Session {
  public:
@@ -33,7 +42,9 @@ class Session {
   static Result<std::unique_ptr<Session>> create(ir::Model model,
                                                  const SessionOptions& options = {});
 
+  // The model as planned: after function inlining and the graph optimizer.
   const ir::Model& model() const { return *model_; }
+  const opt::OptimizeReport& optimize_report() const { return optimize_report_; }
   // Inputs the caller must feed (graph inputs without an initializer).
   const std::vector<ir::ValueInfo>& inputs() const { return inputs_; }
   // Graph inputs backed by an initializer: feeding them overrides the default.
@@ -42,7 +53,8 @@ class Session {
 
   // Runs the model. `output_names` empty means all outputs, in graph order.
   Result<std::vector<Value>> run(const NamedValues& feeds,
-                                 const std::vector<std::string>& output_names = {}) const;
+                                 const std::vector<std::string>& output_names = {},
+                                 const RunOptions& run_options = {}) const;
 
  private:
   static Result<std::unique_ptr<Session>> create_unchecked(ir::Model model,
@@ -57,6 +69,7 @@ class Session {
   std::unique_ptr<ThreadPool> pool_;
   std::vector<ir::ValueInfo> inputs_;
   std::vector<ir::ValueInfo> overridable_;
+  opt::OptimizeReport optimize_report_;
 };
 
 }  // namespace onyx

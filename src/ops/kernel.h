@@ -59,6 +59,14 @@ class KernelInfo {
   const ir::TypeInfo* input_type(size_t i) const {
     return i < input_types_.size() ? input_types_[i] : nullptr;
   }
+  // Input i's value when it is a constant of the graph (an initializer callers cannot override),
+  // so kernels can pre-pack weights once; null otherwise.
+  const Tensor* constant_input(size_t i) const {
+    return i < constant_inputs_.size() ? constant_inputs_[i] : nullptr;
+  }
+  void set_constant_inputs(std::vector<const Tensor*> constants) {
+    constant_inputs_ = std::move(constants);
+  }
   // Values captured by the node's subgraphs, in the order KernelContext::implicit_input() uses.
   const std::vector<std::string>& implicit_inputs() const { return implicit_inputs_; }
 
@@ -99,6 +107,7 @@ class KernelInfo {
 
   const ir::Node& node_;
   std::vector<const ir::TypeInfo*> input_types_;
+  std::vector<const Tensor*> constant_inputs_;
   std::vector<std::string> implicit_inputs_;
   SubgraphCompiler compiler_;
 };

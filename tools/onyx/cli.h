@@ -11,5 +11,6 @@ int cmd_test(const std::vector<std::string>& args);
 int cmd_bench(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);
 int cmd_ops(const std::vector<std::string>& args);
+int cmd_optimize(const std::vector<std::string>& args);
 
 }  // namespace onyx::cli

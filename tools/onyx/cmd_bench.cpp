@@ -1,7 +1,9 @@
 // onyx bench MODEL [--threads N] [--iters N] [--warmup N] [--dim NAME=VALUE]... [-i NAME=FILE]...
-//                  [--json]
+//                  [--json] [--profile FILE.json] [--per-op] [--opt N]
 // Times Session::load and Session::run. Inputs come from -i files, else from test_data_set_0/
 // beside the model, else random data of each input's type (symbolic dims from --dim, default 1).
+// --profile / --per-op time every node in a second pass of --iters runs, after the timed ones,
+// so the latency figures carry no profiling overhead.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -14,6 +16,7 @@
 
 #include "cli.h"
 #include "cli_util.h"
+#include "exec/profiler.h"
 #include "exec/session.h"
 #include "onnx/file_util.h"
 
@@ -23,7 +26,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: onyx bench MODEL [--threads N] [--iters N] [--warmup N] [--dim NAME=VALUE]... "
-    "[-i NAME=FILE]... [--json]";
+    "[-i NAME=FILE]... [--json] [--profile FILE.json] [--per-op] [--opt N]";
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "onyx bench: %s\n%s\n", message.c_str(), kUsage);
@@ -80,29 +83,14 @@ Result<Tensor> random_tensor(const ir::ValueInfo& vi, const std::map<std::string
   return t;
 }
 
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
 }  // namespace
 
 int cmd_bench(const std::vector<std::string>& args) {
   std::string model_path;
-  long long threads = 0, iters = 20, warmup = 3;
+  long long threads = 0, iters = 20, warmup = 3, opt_level = 3;
   bool json = false;
+  bool per_op = false;
+  std::string profile_path;
   std::map<std::string, int64_t> dims;
   std::vector<std::pair<std::string, std::string>> input_files;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -114,7 +102,11 @@ int cmd_bench(const std::vector<std::string>& args) {
       *out = *n;
       return true;
     };
-    if (a == "--threads") {
+    if (a == "--opt") {
+      if (!number(&opt_level, 0, 99) || (opt_level > 3 && opt_level != 99)) {
+        return usage_error("--opt takes 0, 1, 2, 3 or 99");
+      }
+    } else if (a == "--threads") {
       if (!number(&threads, 0, 4096)) return usage_error("--threads needs a number >= 0");
     } else if (a == "--iters") {
       if (!number(&iters, 1, 100000000)) return usage_error("--iters needs a number >= 1");
@@ -137,6 +129,11 @@ int cmd_bench(const std::vector<std::string>& args) {
       input_files.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
     } else if (a == "--json") {
       json = true;
+    } else if (a == "--per-op") {
+      per_op = true;
+    } else if (a == "--profile") {
+      if (i + 1 >= args.size()) return usage_error("--profile needs a FILE");
+      profile_path = args[++i];
     } else if (a == "-h" || a == "--help") {
       std::printf("%s\n", kUsage);
       return 0;
@@ -153,6 +150,7 @@ int cmd_bench(const std::vector<std::string>& args) {
 
   SessionOptions options;
   options.intra_op_num_threads = static_cast<int>(threads);
+  options.optimization_level = static_cast<int>(opt_level);
   const auto load_start = std::chrono::steady_clock::now();
   auto session = Session::load(model_path, options);
   const double load_ms = ms_since(load_start);
@@ -212,6 +210,20 @@ int cmd_bench(const std::vector<std::string>& args) {
   getrusage(RUSAGE_SELF, &ru);
   const double peak_rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB
 
+  Profiler profiler;
+  if (per_op || !profile_path.empty()) {
+    RunOptions run_options;
+    run_options.profiler = &profiler;
+    for (long long i = 0; i < iters; ++i) {
+      auto out = sess.run(feeds, {}, run_options);
+      if (!out.ok()) return fail("onyx bench: run failed: " + out.status().to_string());
+    }
+    if (!profile_path.empty()) {
+      Status st = profiler.write_chrome_trace(profile_path);
+      if (!st.ok()) return fail("onyx bench: " + st.message());
+    }
+  }
+
   if (json) {
     std::printf(
         "{\"model\": \"%s\", \"inputs\": \"%s\", \"threads\": %lld, \"iters\": %lld, "
@@ -219,6 +231,7 @@ int cmd_bench(const std::vector<std::string>& args) {
         "\"max_ms\": %.4f, \"mean_ms\": %.4f, \"peak_rss_mb\": %.1f}\n",
         json_escape(model_path).c_str(), source.c_str(), threads, iters, warmup, load_ms, median,
         times.front(), times.back(), mean, peak_rss_mb);
+    if (per_op) std::fprintf(stderr, "%s", profiler.per_op_table(iters).c_str());
     return 0;
   }
   std::printf("model:    %s\n", model_path.c_str());
@@ -232,6 +245,9 @@ int cmd_bench(const std::vector<std::string>& args) {
               "warmup)\n",
               median, times.front(), times.back(), mean, iters, warmup);
   std::printf("peak RSS: %.1f MB\n", peak_rss_mb);
+  if (!profile_path.empty()) std::printf("profile:  %s\n", profile_path.c_str());
+  if (per_op) std::printf("\nops by time (%lld profiled runs):\n%s", iters,
+                          profiler.per_op_table(iters).c_str());
   return 0;
 }
 

@@ -1,4 +1,4 @@
-// onyx run MODEL [-i NAME=FILE]... [-o DIR] [--threads N] [--custom-ops LIB]...
+// onyx run MODEL [-i NAME=FILE]... [-o DIR] [--threads N] [--opt N] [--custom-ops LIB]...
 #include <sys/stat.h>
 
 #include <cstdio>
@@ -18,6 +18,7 @@ int cmd_run(const std::vector<std::string>& args) {
   std::string model_path, out_dir;
   std::vector<std::pair<std::string, std::string>> input_files;
   int threads = 0;
+  int opt_level = 3;
   std::vector<std::string> custom_op_libraries;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
@@ -28,6 +29,10 @@ int cmd_run(const std::vector<std::string>& args) {
       input_files.emplace_back(spec.substr(0, eq), spec.substr(eq + 1));
     } else if ((a == "-o" || a == "--output-dir") && i + 1 < args.size()) {
       out_dir = args[++i];
+    } else if (a == "--opt" && i + 1 < args.size()) {
+      const auto n = parse_int(args[++i]);
+      if (!n || *n < 0 || (*n > 3 && *n != 99)) return fail("onyx run: --opt takes 0-3 or 99");
+      opt_level = static_cast<int>(*n);
     } else if (a == "--threads" && i + 1 < args.size()) {
       threads = std::atoi(args[++i].c_str());
     } else if (a == "--custom-ops" && i + 1 < args.size()) {
@@ -44,6 +49,7 @@ int cmd_run(const std::vector<std::string>& args) {
 
   SessionOptions options;
   options.intra_op_num_threads = threads;
+  options.optimization_level = opt_level;
   auto custom_ops = load_custom_ops(custom_op_libraries);
   if (!custom_ops.ok()) return fail("onyx run: " + custom_ops.status().to_string());
   options.custom_ops = *custom_ops;

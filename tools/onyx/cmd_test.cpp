@@ -1,6 +1,6 @@
 // onyx test PATH... [--filter REGEX] [--expect-fail FILE] [--jobs N] [--timeout S] [--threads N]
 //                   [--verbose] [--list-failures FILE] [--dynamic | --constant]
-//                   [--custom-ops LIB]...
+//                   [--custom-ops LIB]... [--opt N]
 //
 // Shape modes (as onnx-mlir tests): --dynamic makes every dim of the graph's inputs, outputs and
 // value_info unknown before loading (run-time shape logic only); --constant turns the fed inputs
@@ -44,7 +44,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: onyx test PATH... [--filter REGEX] [--expect-fail FILE] [--jobs N] [--timeout S] "
     "[--threads N] [--verbose] [--list-failures FILE] [--dynamic | --constant] "
-    "[--custom-ops LIB]...";
+    "[--custom-ops LIB]... [--opt N]";
 
 struct TestCase {
   std::string name;  // the case folder's name
@@ -68,6 +68,7 @@ struct TestOptions {
   std::string list_failures_file;
   int jobs = 1;
   int threads = -1;  // -1: 0 (runtime default) for one job, 1 for several
+  int opt_level = 3;  // graph optimizer level (--opt)
   double timeout_s = 120;
   bool verbose = false;
 };
@@ -149,7 +150,7 @@ std::string check_set(const Session& session, const NamedValues& feeds,
 
 // Runs one case in this process. Never throws.
 Outcome run_case(const TestCase& tc, int threads, ShapeMode mode,
-                 const std::shared_ptr<const KernelRegistry>& custom_ops) {
+                 const std::shared_ptr<const KernelRegistry>& custom_ops, int opt_level) {
   try {
     const std::vector<std::string> sets = data_sets(tc.dir);
     if (sets.empty()) return skip("no test_data_set_* folder");
@@ -194,6 +195,7 @@ Outcome run_case(const TestCase& tc, int threads, ShapeMode mode,
 
     SessionOptions options;
     options.intra_op_num_threads = threads;
+    options.optimization_level = opt_level;
     options.custom_ops = custom_ops;
     if (mode == ShapeMode::kConstant) {
       for (size_t s = 0; s < sets.size(); ++s) {
@@ -306,7 +308,7 @@ void run_all(const std::vector<TestCase>& cases, const TestOptions& opt, Report 
       if (pid == 0) {
         close(fds[0]);
         for (const Running& r : running) close(r.fd);
-        const Outcome o = run_case(cases[i], threads, opt.mode, opt.custom_ops);
+        const Outcome o = run_case(cases[i], threads, opt.mode, opt.custom_ops, opt.opt_level);
         write_all(fds[1], encode(o));
         close(fds[1]);
         _exit(0);
@@ -442,6 +444,11 @@ int cmd_test(const std::vector<std::string>& args) {
       const auto n = parse_int(v);
       if (!n || *n < 0 || *n > 4096) return usage_error("bad --threads '" + v + "'");
       opt.threads = static_cast<int>(*n);
+    } else if (a == "--opt") {
+      if (!value(&v)) return usage_error("--opt needs a level");
+      const auto n = parse_int(v);
+      if (!n || *n < 0 || (*n > 3 && *n != 99)) return usage_error("bad --opt '" + v + "' (0-3, 99)");
+      opt.opt_level = static_cast<int>(*n);
     } else if (a == "--timeout") {
       if (!value(&v)) return usage_error("--timeout needs seconds");
       const auto t = parse_double(v);

@@ -18,6 +18,7 @@ void usage() {
                "  bench MODEL [--threads N] [--iters N] [--warmup N] [--dim NAME=V]... [--json]\n"
                "                                               time a model\n"
                "  info MODEL                                    describe a model\n"
+               "  optimize MODEL -o OUT [--opt N]               save the optimized graph\n"
                "  ops [--markdown]                              list the registered operators\n"
                "See docs/cli.md.\n");
 }
@@ -36,6 +37,7 @@ int main(int argc, char** argv) {
   if (cmd == "bench") return onyx::cli::cmd_bench(args);
   if (cmd == "info") return onyx::cli::cmd_info(args);
   if (cmd == "ops") return onyx::cli::cmd_ops(args);
+  if (cmd == "optimize") return onyx::cli::cmd_optimize(args);
   std::fprintf(stderr, "onyx: unknown command '%s' (see 'onyx --help')\n", cmd.c_str());
   return 2;
 }

@@ -9,6 +9,7 @@ void register_linalg_ops(KernelRegistry& r) {
   register_matmul(r);
   register_gemm(r);
   register_einsum(r);
+  register_fused_matmul(r);
 }
 
 }  // namespace onyx

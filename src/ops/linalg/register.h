@@ -6,4 +6,5 @@ class KernelRegistry;
 void register_matmul(KernelRegistry& r);
 void register_gemm(KernelRegistry& r);
 void register_einsum(KernelRegistry& r);
+void register_fused_matmul(KernelRegistry& r);
 }  // namespace onyx

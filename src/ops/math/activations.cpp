@@ -220,6 +220,8 @@ void register_activations(KernelRegistry& r) {
   r.add_versions<UnaryKernel<SeluOp, FloatTypes>, FloatTypes>("", "Selu", {1, 6, 22});
   r.add_versions<UnaryKernel<CeluOp, FloatTypes>, FloatTypes>("", "Celu", {12});
   r.add_versions<UnaryKernel<GeluOp, FloatTypes>, FloatTypes>("", "Gelu", {20});
+  // The optimizer's fused GELU for models older than opset 20 (docs/fused-ops.md).
+  r.add<UnaryKernel<GeluOp, FloatTypes>, FloatTypes>("onyx", "Gelu", 1, 1);
   r.add_versions<UnaryKernel<HardSigmoidOp, FloatTypes>, FloatTypes>("", "HardSigmoid",
                                                                      {1, 6, 22});
   r.add_versions<UnaryKernel<HardSwishOp, FloatTypes>, FloatTypes>("", "HardSwish", {14, 22});

@@ -5,8 +5,13 @@
 // channel per group) use a direct tap-accumulation loop instead, since a GEMM with one output
 // row is just a slower way to do it. float16/bfloat16 are widened to float.
 #include <algorithm>
+#include <cstring>
+#include <map>
+#include <mutex>
 #include <vector>
 
+#include "ops/common/activation.h"
+#include "ops/nn/dnnl_conv.h"
 #include "ops/linalg/convert.h"
 #include "ops/linalg/gemm.h"
 #include "ops/nn/geometry.h"
@@ -110,12 +115,32 @@ void conv_forward(const T* X, const T* Wt, const T* B, T* Y, int64_t N, int64_t 
   }
 }
 
+// Conv, and the optimizer's onyx FusedConv: Conv + an activation (`activation`,
+// `activation_params`) and, with a fourth input Z of the output's shape, a residual sum
+// y = act(conv(x) + b + z). Float convolutions with constant weights run through oneDNN
+// (weights packed once per input shape, post-ops inside the primitive); everything else takes
+// the reference path (im2col + GEMM, or the direct depthwise loop) with the post-ops after it.
 class Conv final : public OpKernel {
  public:
+  explicit Conv(bool fused) : fused_(fused) {}
+
   Status init(const KernelInfo& info) override {
     ONYX_RETURN_IF_ERROR(attrs_.read(info));
     ONYX_ASSIGN_OR_RETURN(group_, info.attr_int("group", 1));
     if (group_ <= 0) return info.error(StatusCode::kInvalidArgument, "group must be positive");
+    if (fused_) {
+      ONYX_ASSIGN_OR_RETURN(post_.activation, read_activation_attrs(info));
+      post_.sum = info.has_input(3);
+    }
+    // Constant float weights (and bias) can be packed for oneDNN.
+    const Tensor* w = info.constant_input(1);
+    const Tensor* b = info.constant_input(2);
+    if (w != nullptr && w->dtype() == DataType::kFloat && w->rank() >= 3 && w->rank() <= 5 &&
+        (!info.has_input(2) || (b != nullptr && b->dtype() == DataType::kFloat))) {
+      packable_weights_ = *w;
+      if (b != nullptr) packable_bias_ = *b;
+      use_dnnl_ = nn::dnnl_available();
+    }
     return Status::OK();
   }
 
@@ -150,8 +175,20 @@ class Conv final : public OpKernel {
     if (!win.ok()) return ctx.invalid_argument(win.status().message());
     Shape out_shape{N, M};
     out_shape.insert(out_shape.end(), win->out.begin(), win->out.end());
+    const Tensor* z = post_.sum ? ctx.input(3) : nullptr;
+    if (post_.sum && (z == nullptr || z->shape() != out_shape || z->dtype() != x->dtype())) {
+      return ctx.invalid_argument("Z must be a ", data_type_name(x->dtype()), " tensor of the ",
+                                  "output's shape ", shape_to_string(out_shape));
+    }
     Tensor& y = ctx.allocate_output(0, x->dtype(), out_shape);
+    if (y.numel() == 0) return Status::OK();
     ThreadPool* pool = ctx.pool();
+    if (z != nullptr) std::memcpy(y.raw_data(), z->raw_data(), y.nbytes());
+
+    if (use_dnnl_ && x->dtype() == DataType::kFloat && wt->raw_data() == packable_weights_.raw_data()) {
+      auto conv = primitive_for(N, C, M, *win);
+      if (conv != nullptr) return conv->run(x->data<float>(), y.data<float>(), pool);
+    }
     return dispatch<FloatTypes>(x->dtype(), [&]<typename T>() -> Status {
       if constexpr (linalg::is_half_v<T>) {
         const std::vector<float> fx = linalg::widen(x->data<T>(), x->numel(), pool);
@@ -161,24 +198,78 @@ class Conv final : public OpKernel {
         std::vector<float> fy(static_cast<size_t>(y.numel()));
         conv_forward<float>(fx.data(), fw.data(), b != nullptr ? fb.data() : nullptr, fy.data(),
                             N, C, M, group_, *win, pool);
+        if (z != nullptr) add_into(fy.data(), y.data<T>(), y.numel());
+        apply_activation(post_.activation, fy.data(), y.numel());
         linalg::convert_buffer(fy.data(), y.data<T>(), y.numel(), pool);
       } else {
+        std::vector<T> sum;
+        if (z != nullptr) sum.assign(y.data<T>(), y.data<T>() + y.numel());
         conv_forward<T>(x->data<T>(), wt->data<T>(), b != nullptr ? b->data<T>() : nullptr,
                         y.data<T>(), N, C, M, group_, *win, pool);
+        if (z != nullptr) add_into(sum.data(), y.data<T>(), y.numel());
+        if (post_.activation.kind != Activation::kNone) {
+          T* p = y.data<T>();
+          for (int64_t i = 0; i < y.numel(); ++i) {
+            p[i] = static_cast<T>(apply_activation(post_.activation, static_cast<float>(p[i])));
+          }
+        }
       }
       return Status::OK();
     });
   }
 
  private:
+  template <typename A, typename T>
+  static void add_into(const A* from, T* to, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) to[i] = static_cast<T>(static_cast<float>(to[i]) + static_cast<float>(from[i]));
+  }
+
+  // The oneDNN primitive for this input geometry (made on first use, then cached); null when
+  // oneDNN cannot serve it, so the reference path runs.
+  std::shared_ptr<const nn::DnnlConvolution> primitive_for(int64_t N, int64_t C, int64_t M,
+                                                           const nn::Window& w) const {
+    std::vector<int64_t> key{N, C};
+    key.insert(key.end(), w.in.begin(), w.in.end());
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) return it->second;
+    auto made = nn::DnnlConvolution::create(
+        N, C, M, group_, w, packable_weights_.data<float>(),
+        packable_bias_.defined() ? packable_bias_.data<float>() : nullptr, post_);
+    auto conv = made.ok() ? *made : nullptr;
+    cache_.emplace(std::move(key), conv);
+    return conv;
+  }
+
+  bool fused_;
   nn::WindowAttrs attrs_;
   int64_t group_ = 1;
+  nn::PostOps post_;
+  bool use_dnnl_ = false;
+  Tensor packable_weights_, packable_bias_;
+  mutable std::mutex cache_mutex_;
+  mutable std::map<std::vector<int64_t>, std::shared_ptr<const nn::DnnlConvolution>> cache_;
 };
+
+template <bool Fused>
+KernelFactory conv_factory() {
+  return [](const KernelInfo& info) -> Result<std::unique_ptr<OpKernel>> {
+    auto k = std::make_unique<Conv>(Fused);
+    ONYX_RETURN_IF_ERROR(k->init(info));
+    return std::unique_ptr<OpKernel>(std::move(k));
+  };
+}
 
 }  // namespace
 
 void register_conv(KernelRegistry& r) {
-  r.add_versions<Conv, FloatTypes>("", "Conv", {1, 11, 22});
+  const std::vector<int> versions = {1, 11, 22};
+  for (size_t i = 0; i < versions.size(); ++i) {
+    const int until = i + 1 < versions.size() ? versions[i + 1] - 1 : kMaxOnnxOpset;
+    r.add(KernelDef{"", "Conv", versions[i], until, types_of(FloatTypes{}), 0, conv_factory<false>()});
+  }
+  // Our own fused op (docs/fused-ops.md), version 1.
+  r.add(KernelDef{"onyx", "FusedConv", 1, 1, types_of(FloatTypes{}), 0, conv_factory<true>()});
 }
 
 }  // namespace onyx

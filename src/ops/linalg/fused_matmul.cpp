@@ -1,0 +1,112 @@
+// onyx FusedMatMul (docs/fused-ops.md): Y = act(alpha * A @ op(B) + bias), numpy.matmul
+// batching and broadcasting of A [.., M, K] and B [.., K, N] (op(B) = B^T over its last two
+// axes when transB = 1), bias of shape [N] (optional), activation as FusedConv's. The optimizer
+// makes it from MatMul + Add(bias) + activation, Gemm + activation, MatMul + scalar Mul/Div and
+// MatMul(A, Transpose(B)); the bias and activation are applied in one pass over Y, while it is
+// still in cache, instead of three.
+#include <vector>
+
+#include "ops/common/activation.h"
+#include "ops/common/broadcast.h"
+#include "ops/linalg/gemm.h"
+#include "ops/linalg/register.h"
+#include "ops/registry.h"
+
+namespace onyx {
+namespace {
+
+class FusedMatMul final : public OpKernel {
+ public:
+  Status init(const KernelInfo& info) override {
+    ONYX_ASSIGN_OR_RETURN(const int64_t tb, info.attr_int("transB", 0));
+    trans_b_ = tb != 0;
+    ONYX_ASSIGN_OR_RETURN(alpha_, info.attr_float("alpha", 1.f));
+    ONYX_ASSIGN_OR_RETURN(activation_, read_activation_attrs(info));
+    return Status::OK();
+  }
+
+  Status compute(KernelContext& ctx) const override {
+    ONYX_ASSIGN_OR_RETURN(const Tensor* a, ctx.required_input(0));
+    ONYX_ASSIGN_OR_RETURN(const Tensor* b, ctx.required_input(1));
+    const Tensor* bias = ctx.input(2);
+    if (a->dtype() != DataType::kFloat || b->dtype() != DataType::kFloat ||
+        (bias != nullptr && bias->dtype() != DataType::kFloat)) {
+      return ctx.invalid_argument("FusedMatMul takes float tensors");
+    }
+    if (a->rank() < 2 || b->rank() < 2) {
+      return ctx.invalid_argument("A and B must have rank >= 2, got ",
+                                  shape_to_string(a->shape()), " and ",
+                                  shape_to_string(b->shape()));
+    }
+    const Shape& as = a->shape();
+    const Shape& bs = b->shape();
+    const int64_t M = as[as.size() - 2], K = as.back();
+    const int64_t K2 = trans_b_ ? bs.back() : bs[bs.size() - 2];
+    const int64_t N = trans_b_ ? bs[bs.size() - 2] : bs.back();
+    if (K != K2) {
+      return ctx.invalid_argument("inner dimensions differ: A ", shape_to_string(as), ", B ",
+                                  shape_to_string(bs), trans_b_ ? " (transposed)" : "");
+    }
+    if (bias != nullptr && bias->numel() != N) {
+      return ctx.invalid_argument("bias must hold N = ", N, " values, got shape ",
+                                  shape_to_string(bias->shape()));
+    }
+    const Shape a_batch(as.begin(), as.end() - 2), b_batch(bs.begin(), bs.end() - 2);
+    auto out_batch = broadcast_shapes({a_batch, b_batch});
+    if (!out_batch.ok()) return ctx.invalid_argument(out_batch.status().message());
+    Shape out_shape = *out_batch;
+    out_shape.push_back(M);
+    out_shape.push_back(N);
+    Tensor& y = ctx.allocate_output(0, DataType::kFloat, out_shape);
+    const int64_t batches = shape_numel(*out_batch);
+    if (y.numel() == 0) return Status::OK();
+    const float* A = a->data<float>();
+    const float* B = b->data<float>();
+    float* C = y.data<float>();
+    const int64_t ldb = bs.back();
+    if (shape_numel(b_batch) == 1 && shape_numel(a_batch) == batches) {
+      // x @ W: A's batch folds into M, one GEMM.
+      linalg::gemm<float>(false, trans_b_, batches * M, N, K, alpha_, A, K, B, ldb, 0.f, C, N);
+    } else {
+      std::vector<int64_t> a_off(static_cast<size_t>(batches)), b_off(static_cast<size_t>(batches));
+      const std::vector<int64_t> strides[2] = {broadcast_strides(a_batch, *out_batch),
+                                               broadcast_strides(b_batch, *out_batch)};
+      for_each_broadcast<2>(*out_batch, strides, [&](int64_t o, const int64_t* idx) {
+        a_off[static_cast<size_t>(o)] = idx[0];
+        b_off[static_cast<size_t>(o)] = idx[1];
+      });
+      parallel_for(ctx.pool(), batches, 1, [&](int64_t lo, int64_t hi) {
+        for (int64_t i = lo; i < hi; ++i) {
+          linalg::gemm<float>(false, trans_b_, M, N, K, alpha_, A + a_off[i] * M * K, K,
+                              B + b_off[i] * K * N, ldb, 0.f, C + i * M * N, N);
+        }
+      });
+    }
+    const float* bp = bias != nullptr ? bias->data<float>() : nullptr;
+    if (bp == nullptr && activation_.kind == Activation::kNone) return Status::OK();
+    const int64_t rows = batches * M;
+    parallel_for(ctx.pool(), rows, 16, [&](int64_t lo, int64_t hi) {
+      for (int64_t r = lo; r < hi; ++r) {
+        float* row = C + r * N;
+        if (bp != nullptr) {
+          for (int64_t j = 0; j < N; ++j) row[j] += bp[j];
+        }
+        apply_activation(activation_, row, N);
+      }
+    });
+    return Status::OK();
+  }
+
+ private:
+  bool trans_b_ = false;
+  float alpha_ = 1.f;
+  ActivationSpec activation_;
+};
+
+}  // namespace
+
+void register_fused_matmul(KernelRegistry& r) {
+  r.add<FusedMatMul, TypeList<float>>("onyx", "FusedMatMul", 1, 1);
+}
+
+}  // namespace onyx

@@ -1,0 +1,221 @@
+// Level-2 fusions into onyx FusedMatMul (docs/fused-ops.md), for float tensors:
+//   MatMul(A, Transpose(B) swapping the last two axes) -> FusedMatMul(transB = 1)
+//   MatMul / FusedMatMul followed by Mul or Div by a scalar constant -> alpha
+//   MatMul / FusedMatMul followed by Add of a [N] bias -> bias
+//   Gemm (no transA, alpha = beta = 1, C of N values) -> FusedMatMul
+//   any of these followed by an activation (Relu, Gelu, ...) -> activation
+// Each step needs the intermediate value to have this one reader.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "optimizer/rewrite.h"
+#include "optimizer/rules/fusion_util.h"
+#include "optimizer/rules/rule_util.h"
+
+namespace onyx::opt {
+
+namespace {
+
+bool is_float(RewriteContext& ctx, const std::string& v) {
+  return ctx.index().dtype(v) == DataType::kFloat;
+}
+
+bool attr_empty(const ir::Node& n, const char* name) {
+  const ir::Attribute* a = n.find_attribute(name);
+  return a == nullptr || a->s.empty();
+}
+
+// Index of the MatMul / FusedMatMul producing `v` (read only by its one consumer) which may
+// still take `what` ("scale", "bias", "activation"); -1 otherwise.
+int fusable_matmul(RewriteContext& ctx, const std::string& v, const std::string& what) {
+  if (!ctx.single_consumer(v) || !is_float(ctx, v)) return -1;
+  const int p = ctx.producer_index(v);
+  if (p < 0 || ctx.is_removed(p)) return -1;
+  const ir::Node& n = ctx.node(p);
+  if (n.op_type == "MatMul" && n.domain.empty()) return p;
+  if (n.op_type != "FusedMatMul" || n.domain != kOnyxDomain) return -1;
+  const bool has_bias = n.inputs.size() > 2 && !n.inputs[2].empty();
+  if (!attr_empty(n, "activation")) return -1;         // nothing goes after the activation
+  if (what != "activation" && has_bias) return -1;     // scale and bias come before the bias
+  return p;
+}
+
+void set_attr(ir::Node& n, ir::Attribute a) {
+  for (auto& x : n.attributes) {
+    if (x.name == a.name) {
+      x = std::move(a);
+      return;
+    }
+  }
+  n.attributes.push_back(std::move(a));
+}
+
+float alpha_of(const ir::Node& n) {
+  const ir::Attribute* a = n.find_attribute("alpha");
+  return a != nullptr ? a->f : 1.f;
+}
+
+// MatMul(A, Transpose(B)) where the Transpose swaps the last two axes only.
+bool fuse_matmul_transpose(RewriteContext& ctx, int i) {
+  const ir::Node& mm = ctx.node(i);
+  if (mm.inputs.size() != 2 || !is_float(ctx, mm.outputs[0])) return false;
+  const std::string t_out = mm.inputs[1];
+  const int t = ctx.producer_index(t_out);
+  if (t < 0 || ctx.is_removed(t) || !ctx.single_consumer(t_out)) return false;
+  const ir::Node& tn = ctx.node(t);
+  if (tn.op_type != "Transpose" || !tn.domain.empty()) return false;
+  const ir::Attribute* perm = tn.find_attribute("perm");
+  if (perm == nullptr || perm->ints.size() < 2) return false;
+  std::vector<int64_t> want(perm->ints.size());
+  std::iota(want.begin(), want.end(), 0);
+  std::swap(want[want.size() - 1], want[want.size() - 2]);
+  if (perm->ints != want) return false;
+  // Both operands need rank >= 2 (a 1-D A would change meaning): known ranks only.
+  const ir::TypeInfo* at = ctx.index().type(mm.inputs[0]);
+  if (at == nullptr || !at->shape || at->shape->size() < 2) return false;
+  const std::string b = tn.inputs[0], out = mm.outputs[0];
+  ctx.remove_node(t);
+  fusion::fuse_into(ctx, i, "FusedMatMul", out, [&](ir::Node& n) {
+    n.inputs[1] = b;
+    n.attributes.clear();
+    n.attributes.push_back(rules::make_int_attr("transB", 1));
+  });
+  return true;
+}
+
+// Mul(MatMul, c) / Div(MatMul, c) with c a scalar constant.
+bool fuse_matmul_scale(RewriteContext& ctx, int i) {
+  const ir::Node& n = ctx.node(i);
+  if (n.inputs.size() != 2) return false;
+  const bool div = n.op_type == "Div";
+  for (size_t side = 0; side < (div ? 1u : 2u); ++side) {
+    double c;
+    if (!rules::scalar_value(ctx.constant(n.inputs[1 - side]), c) || c == 0.0) continue;
+    const int p = fusable_matmul(ctx, n.inputs[side], "scale");
+    if (p < 0) continue;
+    // A MatMul with a 1-D operand drops dims: only fuse when A and B have rank >= 2.
+    const ir::TypeInfo* at = ctx.index().type(ctx.node(p).inputs[0]);
+    const ir::TypeInfo* bt = ctx.index().type(ctx.node(p).inputs[1]);
+    if (at == nullptr || bt == nullptr || !at->shape || !bt->shape || at->shape->size() < 2 ||
+        bt->shape->size() < 2) {
+      continue;
+    }
+    const float alpha = alpha_of(ctx.node(p)) * static_cast<float>(div ? 1.0 / c : c);
+    const std::string out = n.outputs[0];
+    ctx.remove_node(i);
+    fusion::fuse_into(ctx, p, "FusedMatMul", out, [&](ir::Node& m) { set_attr(m, rules::make_float_attr("alpha", alpha)); });
+    return true;
+  }
+  return false;
+}
+
+// Add(MatMul(A, B), bias) with bias holding N values along the last axis.
+bool fuse_matmul_bias(RewriteContext& ctx, int i) {
+  const ir::Node& n = ctx.node(i);
+  if (n.inputs.size() != 2) return false;
+  for (size_t side = 0; side < 2; ++side) {
+    const std::string& y = n.inputs[side];
+    const std::string& bias = n.inputs[1 - side];
+    const int p = fusable_matmul(ctx, y, "bias");
+    if (p < 0) continue;
+    const auto ys = ctx.index().static_shape(y);
+    const auto bs = ctx.index().static_shape(bias);
+    const auto outs = ctx.index().static_shape(n.outputs[0]);
+    if (!ys || !bs || !outs || *ys != *outs || ys->size() < 2 || bs->empty()) continue;
+    // bias: [N] or [1, .., 1, N].
+    if (bs->back() != ys->back() ||
+        std::any_of(bs->begin(), bs->end() - 1, [](int64_t d) { return d != 1; })) {
+      continue;
+    }
+    const ir::TypeInfo* at = ctx.index().type(ctx.node(p).inputs[0]);
+    const ir::TypeInfo* bt = ctx.index().type(ctx.node(p).inputs[1]);
+    if (at == nullptr || bt == nullptr || !at->shape || !bt->shape || at->shape->size() < 2 ||
+        bt->shape->size() < 2 || !is_float(ctx, bias)) {
+      continue;
+    }
+    const std::string out = n.outputs[0], b = bias;
+    ctx.remove_node(i);
+    fusion::fuse_into(ctx, p, "FusedMatMul", out, [&](ir::Node& m) {
+      m.inputs.resize(2);
+      m.inputs.push_back(b);
+    });
+    return true;
+  }
+  return false;
+}
+
+// Gemm(A, B, C) with transA = 0, alpha = beta = 1 and C of N values -> FusedMatMul, so that
+// an activation after it can fuse too. Only when that activation exists (anchor: activation).
+int gemm_as_fused(RewriteContext& ctx, const std::string& v) {
+  if (!ctx.single_consumer(v) || !is_float(ctx, v)) return -1;
+  const int p = ctx.producer_index(v);
+  if (p < 0 || ctx.is_removed(p)) return -1;
+  const ir::Node& g = ctx.node(p);
+  if (g.op_type != "Gemm" || !g.domain.empty()) return -1;
+  const ir::Attribute* ta = g.find_attribute("transA");
+  const ir::Attribute* al = g.find_attribute("alpha");
+  const ir::Attribute* be = g.find_attribute("beta");
+  if ((ta && ta->i != 0) || (al && al->f != 1.f) || (be && be->f != 1.f)) return -1;
+  const auto ys = ctx.index().static_shape(v);
+  if (!ys || ys->size() != 2) return -1;
+  if (g.inputs.size() > 2 && !g.inputs[2].empty()) {
+    const auto cs = ctx.index().static_shape(g.inputs[2]);
+    if (!cs || cs->empty() || cs->back() != (*ys)[1] ||
+        std::any_of(cs->begin(), cs->end() - 1, [](int64_t d) { return d != 1; })) {
+      return -1;
+    }
+  }
+  return p;
+}
+
+bool fuse_matmul_activation(RewriteContext& ctx, int i) {
+  const ir::Node& act = ctx.node(i);
+  if (act.inputs.empty() || act.outputs.size() != 1) return false;
+  std::string name = act.op_type;
+  std::vector<float> params;
+  if (act.op_type == "Relu" || act.op_type == "Sigmoid" || act.op_type == "Tanh") {
+  } else if (act.op_type == "LeakyRelu") {
+    const ir::Attribute* a = act.find_attribute("alpha");
+    params = {a ? a->f : 0.01f};
+  } else if (act.op_type == "Gelu" && act.domain == kOnyxDomain) {
+    const ir::Attribute* ap = act.find_attribute("approximate");
+    name = ap != nullptr && ap->s == "tanh" ? "GeluTanh" : "Gelu";
+  } else {
+    return false;
+  }
+  int p = fusable_matmul(ctx, act.inputs[0], "activation");
+  bool gemm = false;
+  if (p < 0) {
+    p = gemm_as_fused(ctx, act.inputs[0]);
+    gemm = p >= 0;
+  }
+  if (p < 0) return false;
+  const std::string out = act.outputs[0];
+  ctx.remove_node(i);
+  fusion::fuse_into(ctx, p, "FusedMatMul", out, [&](ir::Node& m) {
+    if (gemm) {
+      const ir::Attribute* tb = m.find_attribute("transB");
+      const int64_t trans_b = tb != nullptr ? tb->i : 0;
+      m.attributes.clear();
+      m.attributes.push_back(rules::make_int_attr("transB", trans_b));
+    }
+    set_attr(m, rules::make_string_attr("activation", name));
+    if (!params.empty()) set_attr(m, rules::make_floats_attr("activation_params", params));
+  });
+  return true;
+}
+
+}  // namespace
+
+void add_matmul_fusion_rules(std::vector<RewriteRule>& rules) {
+  rules.push_back({"fuse_matmul_transpose", kExtended, {"MatMul"}, fuse_matmul_transpose});
+  rules.push_back({"fuse_matmul_scale", kExtended, {"Mul", "Div"}, fuse_matmul_scale});
+  rules.push_back({"fuse_matmul_bias", kExtended, {"Add"}, fuse_matmul_bias});
+  rules.push_back({"fuse_matmul_activation",
+                   kExtended,
+                   {"Relu", "LeakyRelu", "Sigmoid", "Tanh", "onyx:Gelu"},
+                   fuse_matmul_activation});
+}
+
+}  // namespace onyx::opt

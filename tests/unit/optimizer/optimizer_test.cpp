@@ -1,0 +1,290 @@
+// The graph optimizer: each rule changes the graph as intended, keeps graph outputs and
+// subgraph captures intact, and never changes results (optimized vs. level 0 on the same feeds).
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "optimizer/optimizer.h"
+#include "test_util.h"
+
+namespace onyx::test {
+namespace {
+
+// A tiny graph builder over ir::Model.
+struct ModelBuilder {
+  ir::Model model;
+
+  explicit ModelBuilder(int opset = 17) {
+    model.ir_version = 8;
+    model.opset_imports[""] = opset;
+  }
+  ModelBuilder& input(const std::string& name, Shape shape, DataType dt = DataType::kFloat) {
+    std::vector<ir::Dim> dims;
+    for (int64_t d : shape) dims.push_back(ir::Dim::known(d));
+    model.graph.inputs.push_back({name, ir::TypeInfo::tensor(dt, dims), {}});
+    return *this;
+  }
+  ModelBuilder& output(const std::string& name) {
+    model.graph.outputs.push_back({name, {}, {}});
+    return *this;
+  }
+  ModelBuilder& constant(const std::string& name, Tensor t) {
+    model.graph.initializers[name] = std::move(t);
+    return *this;
+  }
+  ModelBuilder& node(const std::string& op, std::vector<std::string> in,
+                     std::vector<std::string> out, std::vector<ir::Attribute> attrs = {}) {
+    ir::Node n;
+    n.name = op + std::to_string(model.graph.nodes.size());
+    n.op_type = op;
+    n.opset = static_cast<int>(model.opset_imports[""]);
+    n.inputs = std::move(in);
+    n.outputs = std::move(out);
+    n.attributes = std::move(attrs);
+    model.graph.nodes.push_back(std::move(n));
+    return *this;
+  }
+};
+
+opt::OptimizeReport optimize(ir::Model& m, int level = 3, int64_t max_rewrites = -1) {
+  opt::OptimizeOptions o;
+  o.level = level;
+  o.max_rewrites = max_rewrites;
+  auto r = opt::optimize(m, global_registry(), o);
+  EXPECT_TRUE(r.ok()) << r.status().to_string();
+  return r.ok() ? *r : opt::OptimizeReport();
+}
+
+int count_op(const ir::Model& m, const std::string& op) {
+  int n = 0;
+  for (const auto& node : m.graph.nodes) n += node.op_type == op;
+  return n;
+}
+
+Tensor random_tensor(Shape shape, uint32_t seed) {
+  Tensor t(DataType::kFloat, std::move(shape));
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = u(rng);
+  return t;
+}
+
+// Runs `m` at optimization level 0 and at `level` on the same feeds; expects equal outputs.
+void expect_same_results(const ir::Model& m, const NamedValues& feeds, int level = 3,
+                         double tol = 1e-5) {
+  SessionOptions plain, optimized;
+  plain.optimization_level = 0;
+  optimized.optimization_level = level;
+  plain.intra_op_num_threads = optimized.intra_op_num_threads = 1;
+  auto a = Session::create(m, plain);
+  auto b = Session::create(m, optimized);
+  ASSERT_TRUE(a.ok()) << a.status().to_string();
+  ASSERT_TRUE(b.ok()) << b.status().to_string();
+  auto ra = (*a)->run(feeds);
+  auto rb = (*b)->run(feeds);
+  ASSERT_TRUE(ra.ok()) << ra.status().to_string();
+  ASSERT_TRUE(rb.ok()) << rb.status().to_string();
+  ASSERT_EQ(ra->size(), rb->size());
+  for (size_t k = 0; k < ra->size(); ++k) {
+    const Tensor& x = (*ra)[k].tensor();
+    const Tensor& y = (*rb)[k].tensor();
+    ASSERT_EQ(x.dtype(), y.dtype());
+    ASSERT_EQ(x.shape(), y.shape());
+    if (x.dtype() != DataType::kFloat) continue;
+    for (int64_t i = 0; i < x.numel(); ++i) {
+      EXPECT_NEAR(x.data<float>()[i], y.data<float>()[i], tol * (1 + std::abs(x.data<float>()[i])))
+          << "output " << k << " at " << i;
+    }
+  }
+}
+
+TEST(Optimizer, IdentityChainsDisappearAndGraphOutputsKeepTheirNames) {
+  ModelBuilder b;
+  b.input("x", {2, 3}).output("y");
+  b.node("Relu", {"x"}, {"r"}).node("Identity", {"r"}, {"i1"}).node("Identity", {"i1"}, {"y"});
+  ir::Model m = b.model;
+  optimize(m, 1);
+  ASSERT_EQ(m.graph.nodes.size(), 1u);
+  EXPECT_EQ(m.graph.nodes[0].op_type, "Relu");
+  EXPECT_EQ(m.graph.nodes[0].outputs[0], "y");  // renamed at the producer
+  expect_same_results(b.model, {{"x", Value(random_tensor({2, 3}, 1))}});
+}
+
+TEST(Optimizer, IdentityOfAGraphInputStays) {
+  ModelBuilder b;
+  b.input("x", {2}).output("y").node("Identity", {"x"}, {"y"});
+  ir::Model m = b.model;
+  optimize(m);
+  EXPECT_EQ(count_op(m, "Identity"), 1);  // y must still be produced under its name
+}
+
+TEST(Optimizer, DropoutGoesOnlyWhenItsMaskIsUnused) {
+  ModelBuilder b;
+  b.input("x", {4}).output("y").node("Dropout", {"x"}, {"d"}).node("Relu", {"d"}, {"y"});
+  ir::Model m = b.model;
+  optimize(m, 1);
+  EXPECT_EQ(count_op(m, "Dropout"), 0);
+
+  ModelBuilder c;
+  c.input("x", {4}).output("y").output("mask");
+  c.node("Dropout", {"x"}, {"d", "mask"}).node("Relu", {"d"}, {"y"});
+  ir::Model m2 = c.model;
+  optimize(m2, 1);
+  EXPECT_EQ(count_op(m2, "Dropout"), 1);
+}
+
+TEST(Optimizer, ConstantSubgraphsFoldIntoInitializers) {
+  ModelBuilder b;
+  b.input("x", {3}).output("y");
+  b.constant("a", make<float>({1, 2, 3}, {3})).constant("c", make<float>({10, 20, 30}, {3}));
+  b.node("Add", {"a", "c"}, {"s"}).node("Mul", {"s", "s"}, {"sq"}).node("Add", {"x", "sq"}, {"y"});
+  ir::Model m = b.model;
+  optimize(m, 1);
+  ASSERT_EQ(m.graph.nodes.size(), 1u);
+  ASSERT_TRUE(m.graph.initializers.count("sq"));
+  EXPECT_EQ(values_of<float>(m.graph.initializers.at("sq")), (std::vector<float>{121, 484, 1089}));
+  EXPECT_FALSE(m.graph.initializers.count("a"));  // nothing reads it any more
+  expect_same_results(b.model, {{"x", Value(random_tensor({3}, 2))}});
+}
+
+TEST(Optimizer, RandomOpsAreNeverFolded) {
+  ModelBuilder b;
+  b.output("y").node("RandomUniform", {}, {"y"}, {attr_ints("shape", {2})});
+  ir::Model m = b.model;
+  optimize(m);
+  EXPECT_EQ(count_op(m, "RandomUniform"), 1);
+}
+
+TEST(Optimizer, ShapeArithmeticOfStaticShapesFolds) {
+  // y = Reshape(x, Concat(Gather(Shape(x), 0), [-1])): the exporters' flatten.
+  ModelBuilder b;
+  b.input("x", {2, 3, 4}).output("y");
+  b.constant("zero", Tensor::scalar<int64_t>(0)).constant("minus1", make<int64_t>({-1}, {1}));
+  b.node("Shape", {"x"}, {"shape"})
+      .node("Gather", {"shape", "zero"}, {"n"}, {attr_int("axis", 0)})
+      .node("Unsqueeze", {"n", "zero_axes"}, {"n1"})
+      .node("Concat", {"n1", "minus1"}, {"target"}, {attr_int("axis", 0)})
+      .node("Reshape", {"x", "target"}, {"y"});
+  b.constant("zero_axes", make<int64_t>({0}, {1}));
+  ir::Model m = b.model;
+  const auto report = optimize(m, 1);
+  ASSERT_EQ(m.graph.nodes.size(), 1u) << report.to_string();
+  EXPECT_EQ(m.graph.nodes[0].op_type, "Reshape");
+  EXPECT_EQ(values_of<int64_t>(m.graph.initializers.at("target")),
+            (std::vector<int64_t>{2, -1}));
+  expect_same_results(b.model, {{"x", Value(random_tensor({2, 3, 4}, 3))}});
+}
+
+TEST(Optimizer, CommonSubexpressionsMerge) {
+  ModelBuilder b;
+  b.input("x", {5}).output("y");
+  b.node("Exp", {"x"}, {"e1"}).node("Exp", {"x"}, {"e2"}).node("Add", {"e1", "e2"}, {"y"});
+  ir::Model m = b.model;
+  optimize(m, 1);
+  EXPECT_EQ(count_op(m, "Exp"), 1);
+  expect_same_results(b.model, {{"x", Value(random_tensor({5}, 4))}});
+}
+
+TEST(Optimizer, DeadNodesGoButCapturedValuesStay) {
+  // "dead" is read by nobody; "kept" is read only inside the If's branches.
+  ModelBuilder b;
+  b.input("x", {2}).input("cond", {}, DataType::kBool).output("y");
+  b.node("Exp", {"x"}, {"dead"}).node("Neg", {"x"}, {"kept"});
+  auto branch = [](const std::string& op) {
+    auto g = std::make_shared<ir::Graph>();
+    ir::Node n;
+    n.op_type = op;
+    n.opset = 17;
+    n.inputs = {"kept"};
+    n.outputs = {"out"};
+    g->nodes.push_back(n);
+    g->outputs.push_back({"out", {}, {}});
+    return g;
+  };
+  ir::Attribute then_a, else_a;
+  then_a.name = "then_branch";
+  then_a.type = ir::Attribute::Type::kGraph;
+  then_a.g = branch("Relu");
+  else_a.name = "else_branch";
+  else_a.type = ir::Attribute::Type::kGraph;
+  else_a.g = branch("Abs");
+  b.node("If", {"cond"}, {"y"}, {then_a, else_a});
+  ir::Model m = b.model;
+  optimize(m, 1);
+  EXPECT_EQ(count_op(m, "Exp"), 0);
+  EXPECT_EQ(count_op(m, "Neg"), 1);
+  Tensor cond = Tensor::scalar<bool>(true);
+  expect_same_results(b.model, {{"x", Value(random_tensor({2}, 5))}, {"cond", Value(cond)}});
+}
+
+TEST(Optimizer, TransposePairsCancel) {
+  ModelBuilder b;
+  b.input("x", {2, 3, 4}).output("y").output("z");
+  b.node("Transpose", {"x"}, {"t1"}, {attr_ints("perm", {1, 2, 0})})
+      .node("Transpose", {"t1"}, {"y"}, {attr_ints("perm", {2, 0, 1})})   // back to x
+      .node("Transpose", {"t1"}, {"z"}, {attr_ints("perm", {1, 0, 2})});  // composes
+  ir::Model m = b.model;
+  optimize(m, 1);
+  // y = x needs an Identity (graph output fed by a graph input); z is one Transpose of x.
+  for (const auto& n : m.graph.nodes) {
+    if (n.outputs[0] == "z") {
+      EXPECT_EQ(n.inputs[0], "x");
+      EXPECT_EQ(n.find_attribute("perm")->ints, (std::vector<int64_t>{2, 1, 0}));
+    }
+  }
+  expect_same_results(b.model, {{"x", Value(random_tensor({2, 3, 4}, 6))}});
+}
+
+// Conv -> BatchNormalization -> Mul(per channel) -> Add(per channel) folds into one Conv.
+ModelBuilder conv_bn_model() {
+  ModelBuilder b;
+  b.input("x", {1, 3, 5, 5}).output("y");
+  b.constant("w", random_tensor({4, 3, 3, 3}, 7)).constant("b", random_tensor({4}, 8));
+  Tensor var = random_tensor({4}, 9);
+  for (int64_t i = 0; i < 4; ++i) var.data<float>()[i] = 0.5f + std::abs(var.data<float>()[i]);
+  b.constant("gamma", random_tensor({4}, 10)).constant("beta", random_tensor({4}, 11));
+  b.constant("mean", random_tensor({4}, 12)).constant("var", var);
+  b.constant("scale", random_tensor({4, 1, 1}, 13)).constant("shift", random_tensor({1, 4, 1, 1}, 14));
+  b.node("Conv", {"x", "w", "b"}, {"c"}, {attr_ints("pads", {1, 1, 1, 1})})
+      .node("BatchNormalization", {"c", "gamma", "beta", "mean", "var"}, {"bn"},
+            {attr_float("epsilon", 1e-3f)})
+      .node("Mul", {"bn", "scale"}, {"m"})
+      .node("Add", {"shift", "m"}, {"y"});
+  return b;
+}
+
+TEST(Optimizer, ConvBatchNormMulAddFoldIntoTheConv) {
+  ModelBuilder b = conv_bn_model();
+  ir::Model m = b.model;
+  const auto report = optimize(m, 2);
+  ASSERT_EQ(m.graph.nodes.size(), 1u) << report.to_string();
+  EXPECT_EQ(m.graph.nodes[0].op_type, "Conv");
+  EXPECT_EQ(m.graph.nodes[0].outputs[0], "y");
+  expect_same_results(b.model, {{"x", Value(random_tensor({1, 3, 5, 5}, 15))}}, 2, 1e-4);
+  // Level 1 leaves fusions alone.
+  ir::Model basic = b.model;
+  optimize(basic, 1);
+  EXPECT_EQ(basic.graph.nodes.size(), 4u);
+}
+
+TEST(Optimizer, ConvWithASecondReaderIsNotFused) {
+  ModelBuilder b = conv_bn_model();
+  b.output("c");  // the conv's raw output is wanted too
+  ir::Model m = b.model;
+  optimize(m, 2);
+  EXPECT_EQ(count_op(m, "BatchNormalization"), 1);
+}
+
+TEST(Optimizer, MaxRewritesStopsEarly) {
+  ModelBuilder b;
+  b.input("x", {2}).output("y");
+  b.node("Relu", {"x"}, {"a"}).node("Identity", {"a"}, {"b"}).node("Identity", {"b"}, {"c"});
+  b.node("Identity", {"c"}, {"y"});
+  ir::Model m = b.model;
+  const auto report = optimize(m, 3, 1);
+  EXPECT_EQ(report.total, 1);
+  EXPECT_EQ(count_op(m, "Identity"), 2);
+}
+
+}  // namespace
+}  // namespace onyx::test
