@@ -1,0 +1,9 @@
+// Registration entry points of the string family's files.
+#pragma once
+
+namespace onyx {
+class KernelRegistry;
+void register_string_normalizer(KernelRegistry& r);
+void register_string_concat(KernelRegistry& r);
+void register_string_split(KernelRegistry& r);
+}  // namespace onyx
