@@ -6,4 +6,5 @@ class KernelRegistry;
 void register_string_normalizer(KernelRegistry& r);
 void register_string_concat(KernelRegistry& r);
 void register_string_split(KernelRegistry& r);
+void register_regex_full_match(KernelRegistry& r);
 }  // namespace onyx
