@@ -1,5 +1,5 @@
-// The string family: StringNormalizer, StringConcat, StringSplit and RegexFullMatch (RE2).
-// Shared UTF-8 decoding and Unicode case mapping live in utf8.h.
+// The string family: StringNormalizer, StringConcat, StringSplit, RegexFullMatch (RE2) and
+// TfIdfVectorizer. Shared UTF-8 decoding and Unicode case mapping live in utf8.h.
 #include "ops/string/register.h"
 
 #include "ops/registry.h"
@@ -11,6 +11,7 @@ void register_string_ops(KernelRegistry& r) {
   register_string_concat(r);
   register_string_split(r);
   register_regex_full_match(r);
+  register_tfidf_vectorizer(r);
 }
 
 }  // namespace onyx

@@ -7,4 +7,5 @@ void register_string_normalizer(KernelRegistry& r);
 void register_string_concat(KernelRegistry& r);
 void register_string_split(KernelRegistry& r);
 void register_regex_full_match(KernelRegistry& r);
+void register_tfidf_vectorizer(KernelRegistry& r);
 }  // namespace onyx
