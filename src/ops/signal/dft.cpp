@@ -24,13 +24,8 @@ using signal::cdouble;
 class Dft final : public OpKernel {
  public:
   Status init(const KernelInfo& info) override {
-    ONYX_ASSIGN_OR_RETURN(const int64_t inverse, info.attr_int("inverse", 0));
-    ONYX_ASSIGN_OR_RETURN(const int64_t onesided, info.attr_int("onesided", 0));
-    if ((inverse != 0 && inverse != 1) || (onesided != 0 && onesided != 1)) {
-      return info.error(StatusCode::kInvalidGraph, "inverse and onesided must be 0 or 1");
-    }
-    inverse_ = inverse == 1;
-    onesided_ = onesided == 1;
+    ONYX_ASSIGN_OR_RETURN(inverse_, signal::attr_flag(info, "inverse", false));
+    ONYX_ASSIGN_OR_RETURN(onesided_, signal::attr_flag(info, "onesided", false));
     axis_from_input_ = info.opset() >= 20;
     if (!axis_from_input_) {
       ONYX_ASSIGN_OR_RETURN(axis_, info.attr_int("axis", 1));

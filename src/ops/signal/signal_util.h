@@ -23,6 +23,15 @@ T from_double(double v) {
   return static_cast<T>(static_cast<compute_t<T>>(v));
 }
 
+// A 0/1 attribute (onesided, inverse, periodic) as a bool; any other value is an error.
+inline Result<bool> attr_flag(const KernelInfo& info, const char* name, bool def) {
+  ONYX_ASSIGN_OR_RETURN(const int64_t v, info.attr_int(name, def ? 1 : 0));
+  if (v != 0 && v != 1) {
+    return info.error(StatusCode::kInvalidGraph, name, " must be 0 or 1, got ", v);
+  }
+  return v == 1;
+}
+
 // Reads and validates `output_datatype` (default float).
 inline Result<DataType> output_datatype(const KernelInfo& info) {
   ONYX_ASSIGN_OR_RETURN(const int64_t code,

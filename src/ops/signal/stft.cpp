@@ -19,11 +19,7 @@ using signal::cdouble;
 class Stft final : public OpKernel {
  public:
   Status init(const KernelInfo& info) override {
-    ONYX_ASSIGN_OR_RETURN(const int64_t onesided, info.attr_int("onesided", 1));
-    if (onesided != 0 && onesided != 1) {
-      return info.error(StatusCode::kInvalidGraph, "onesided must be 0 or 1, got ", onesided);
-    }
-    onesided_ = onesided == 1;
+    ONYX_ASSIGN_OR_RETURN(onesided_, signal::attr_flag(info, "onesided", true));
     return Status::OK();
   }
 

@@ -29,11 +29,7 @@ template <const CosineCoefficients& C>
 class CosineWindow final : public OpKernel {
  public:
   Status init(const KernelInfo& info) override {
-    ONYX_ASSIGN_OR_RETURN(const int64_t periodic, info.attr_int("periodic", 1));
-    if (periodic != 0 && periodic != 1) {
-      return info.error(StatusCode::kInvalidGraph, "periodic must be 0 or 1, got ", periodic);
-    }
-    periodic_ = periodic == 1;
+    ONYX_ASSIGN_OR_RETURN(periodic_, signal::attr_flag(info, "periodic", true));
     ONYX_ASSIGN_OR_RETURN(dtype_, signal::output_datatype(info));
     return Status::OK();
   }
