@@ -1,5 +1,6 @@
 #include "exec/session.h"
 
+#include "ir/gradient_graph.h"
 #include "ir/inline_functions.h"
 #include "onnx/model_loader.h"
 
@@ -36,6 +37,7 @@ Result<std::unique_ptr<Session>> Session::create_unchecked(ir::Model model,
                                                            const SessionOptions& options) {
   auto session = std::unique_ptr<Session>(new Session());
   ONYX_RETURN_IF_ERROR(ir::inline_functions(model));
+  ONYX_RETURN_IF_ERROR(ir::attach_gradient_graphs(model));
   session->model_ = std::make_unique<ir::Model>(std::move(model));
   const ir::Graph& graph = session->model_->graph;
   session->custom_ops_ = options.custom_ops;
