@@ -1,5 +1,6 @@
 #include "exec/session.h"
 
+#include "ir/gradient_graph.h"
 #include "ir/inline_functions.h"
 #include "onnx/model_loader.h"
 
@@ -36,6 +37,7 @@ Result<std::unique_ptr<Session>> Session::create_unchecked(ir::Model model,
                                                            const SessionOptions& options) {
   auto session = std::unique_ptr<Session>(new Session());
   ONYX_RETURN_IF_ERROR(ir::inline_functions(model));
+  ONYX_RETURN_IF_ERROR(ir::attach_gradient_graphs(model));
   session->custom_ops_ = options.custom_ops;
   const KernelRegistry& registry = options.custom_ops ? *options.custom_ops : global_registry();
   // Validate before rewriting, so that errors name the model's own nodes.

@@ -42,6 +42,13 @@ inline ir::Attribute attr_ints(const std::string& name, std::vector<int64_t> v) 
   a.ints = std::move(v);
   return a;
 }
+inline ir::Attribute attr_strings(const std::string& name, std::vector<std::string> v) {
+  ir::Attribute a;
+  a.name = name;
+  a.type = ir::Attribute::Type::kStrings;
+  a.strings = std::move(v);
+  return a;
+}
 inline ir::Attribute attr_floats(const std::string& name, std::vector<float> v) {
   ir::Attribute a;
   a.name = name;

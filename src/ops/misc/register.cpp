@@ -1,5 +1,5 @@
 // The misc family: losses, Unique/Compress/ReverseSequence, Det, normalizations,
-// BitCast, random generators and the preview-training optimizers.
+// BitCast, random generators, the preview-training optimizers and Gradient.
 #include "ops/registry.h"
 
 namespace onyx {
@@ -13,6 +13,7 @@ void register_normalization(KernelRegistry& r);
 void register_bit_cast(KernelRegistry& r);
 void register_random(KernelRegistry& r);
 void register_training(KernelRegistry& r);
+void register_gradient(KernelRegistry& r);
 
 void register_misc_ops(KernelRegistry& r) {
   register_loss(r);
@@ -24,6 +25,7 @@ void register_misc_ops(KernelRegistry& r) {
   register_bit_cast(r);
   register_random(r);
   register_training(r);
+  register_gradient(r);
 }
 
 }  // namespace onyx

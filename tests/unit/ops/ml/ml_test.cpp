@@ -13,14 +13,6 @@ namespace {
 const char* kMl = "ai.onnx.ml";
 
 
-ir::Attribute attr_strings(const std::string& name, std::vector<std::string> v) {
-  ir::Attribute a;
-  a.name = name;
-  a.type = ir::Attribute::Type::kStrings;
-  a.strings = std::move(v);
-  return a;
-}
-
 NodeSpec ml(const std::string& op, std::vector<Value> inputs, std::vector<ir::Attribute> attrs,
             int num_outputs = 1, int opset = 3) {
   NodeSpec s{op, opset, std::move(inputs), std::move(attrs), num_outputs};
