@@ -1,0 +1,15 @@
+// The attention family: Attention and the kernels around it in transformer decoders
+// (RotaryEmbedding, the KV-cache update TensorScatter, LinearAttention with its companion
+// CausalConvWithState) and the ai.onnx.preview FlexAttention. The scaled dot-product core
+// shared by Attention and FlexAttention is sdpa.h.
+#include "ops/registry.h"
+
+namespace onyx {
+
+void register_attention_op(KernelRegistry& r);
+
+void register_attention_ops(KernelRegistry& r) {
+  register_attention_op(r);
+}
+
+}  // namespace onyx
