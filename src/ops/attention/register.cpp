@@ -7,9 +7,13 @@
 namespace onyx {
 
 void register_attention_op(KernelRegistry& r);
+void register_rotary_embedding(KernelRegistry& r);
+void register_tensor_scatter(KernelRegistry& r);
 
 void register_attention_ops(KernelRegistry& r) {
   register_attention_op(r);
+  register_rotary_embedding(r);
+  register_tensor_scatter(r);
 }
 
 }  // namespace onyx
