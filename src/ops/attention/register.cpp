@@ -9,11 +9,15 @@ namespace onyx {
 void register_attention_op(KernelRegistry& r);
 void register_rotary_embedding(KernelRegistry& r);
 void register_tensor_scatter(KernelRegistry& r);
+void register_linear_attention(KernelRegistry& r);
+void register_causal_conv_with_state(KernelRegistry& r);
 
 void register_attention_ops(KernelRegistry& r) {
   register_attention_op(r);
   register_rotary_embedding(r);
   register_tensor_scatter(r);
+  register_linear_attention(r);
+  register_causal_conv_with_state(r);
 }
 
 }  // namespace onyx
