@@ -11,6 +11,7 @@ void register_rotary_embedding(KernelRegistry& r);
 void register_tensor_scatter(KernelRegistry& r);
 void register_linear_attention(KernelRegistry& r);
 void register_causal_conv_with_state(KernelRegistry& r);
+void register_flex_attention(KernelRegistry& r);
 
 void register_attention_ops(KernelRegistry& r) {
   register_attention_op(r);
@@ -18,6 +19,7 @@ void register_attention_ops(KernelRegistry& r) {
   register_tensor_scatter(r);
   register_linear_attention(r);
   register_causal_conv_with_state(r);
+  register_flex_attention(r);
 }
 
 }  // namespace onyx
