@@ -1,0 +1,180 @@
+#include "ops/attention/sdpa.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "core/tensor.h"
+#include "ops/linalg/gemm.h"
+
+namespace onyx::attention {
+namespace {
+
+// Query heads per kv head (0 kv heads only with 0 query heads: nothing to compute).
+template <typename C>
+int64_t group_of(const SdpaArgs<C>& a) {
+  return a.kv_heads > 0 ? std::max<int64_t>(a.q_heads / a.kv_heads, 1) : 1;
+}
+
+template <typename C>
+const C* q_at(const SdpaArgs<C>& a, int64_t b, int64_t h) {
+  return a.q + b * a.q_st.batch + h * a.q_st.head;
+}
+template <typename C>
+const C* k_at(const SdpaArgs<C>& a, int64_t b, int64_t g) {
+  return a.k + b * a.k_st.batch + g * a.k_st.head;
+}
+template <typename C>
+const C* v_at(const SdpaArgs<C>& a, int64_t b, int64_t g) {
+  return a.v + b * a.v_st.batch + g * a.v_st.head;
+}
+template <typename C>
+C* y_at(const SdpaArgs<C>& a, int64_t b, int64_t h) {
+  return a.y + b * a.y_st.batch + h * a.y_st.head;
+}
+
+// S [q_len, kv_len] = scale * Q[b,h] K[b,g]^T.
+template <typename C>
+void scores_of_pair(const SdpaArgs<C>& a, int64_t b, int64_t h, C* s) {
+  const int64_t g = h / group_of(a);
+  linalg::gemm<C>(false, true, a.q_len, a.kv_len, a.qk_dim, static_cast<C>(a.scale), q_at(a, b, h),
+                  a.q_st.seq, k_at(a, b, g), a.k_st.seq, C(0), s, a.kv_len);
+}
+
+// Y[b,h] = P V[b,g] for P [q_len, kv_len].
+template <typename C>
+void output_of_pair(const SdpaArgs<C>& a, int64_t b, int64_t h, const C* p) {
+  const int64_t g = h / group_of(a);
+  linalg::gemm<C>(false, false, a.q_len, a.v_dim, a.kv_len, C(1), p, a.kv_len, v_at(a, b, g),
+                  a.v_st.seq, C(0), y_at(a, b, h), a.y_st.seq);
+}
+
+template <typename Acc, typename C>
+void softmax_row(C* x, int64_t n) {
+  C m = -std::numeric_limits<C>::infinity();
+  for (int64_t j = 0; j < n; ++j) m = std::max(m, x[j]);
+  // Every key masked: no distribution exists; the attention output of the row is zero (ONNX's
+  // Attention errata; PyTorch's SDPA does the same) rather than 0/0 = NaN.
+  if (m == -std::numeric_limits<C>::infinity()) {
+    std::fill(x, x + n, C(0));
+    return;
+  }
+  Acc sum = 0;
+  for (int64_t j = 0; j < n; ++j) {
+    const Acc e = std::exp(static_cast<Acc>(x[j]) - static_cast<Acc>(m));
+    x[j] = static_cast<C>(e);
+    sum += e;
+  }
+  const Acc inv = Acc(1) / sum;
+  for (int64_t j = 0; j < n; ++j) x[j] = static_cast<C>(static_cast<Acc>(x[j]) * inv);
+}
+
+template <typename C>
+void softmax_row(C* x, int64_t n, bool in_double) {
+  if (in_double) {
+    softmax_row<double>(x, n);
+  } else {
+    softmax_row<C>(x, n);
+  }
+}
+
+// Softcap, bias and masks on the scores of pair (b, h), in place; copies the chosen stage.
+template <typename C>
+void bias_and_mask(const SdpaArgs<C>& a, int64_t b, int64_t h, C* s, C* copy) {
+  const int64_t n = a.kv_len;
+  const size_t bytes = static_cast<size_t>(a.q_len * n) * sizeof(C);
+  if (copy && a.stage == ScoreStage::kScaled) std::memcpy(copy, s, bytes);
+  if (a.softcap > 0) {
+    const C cap = static_cast<C>(a.softcap);
+    for (int64_t i = 0; i < a.q_len * n; ++i) s[i] = cap * std::tanh(s[i] / cap);
+  }
+  if (copy && a.stage == ScoreStage::kSoftcapped) std::memcpy(copy, s, bytes);
+  constexpr C kNegInf = -std::numeric_limits<C>::infinity();
+  const int64_t valid = a.kv_valid ? std::clamp<int64_t>(a.kv_valid[b], 0, n) : n;
+  const int64_t offset = a.causal_offsets ? a.causal_offsets[b] : a.causal_offset;
+  for (int64_t i = 0; i < a.q_len; ++i) {
+    C* row = s + i * n;
+    int64_t end = valid;  // keys [0, end) may be seen
+    if (a.bias) {
+      const C* br = a.bias + b * a.bias_st.batch + h * a.bias_st.head + i * a.bias_st.seq;
+      const int64_t cols = std::min(a.bias_cols, n);
+      for (int64_t j = 0; j < cols; ++j) row[j] += br[j];
+      end = std::min(end, cols);
+    }
+    if (a.causal) end = std::min(end, std::clamp<int64_t>(i + offset + 1, 0, n));
+    std::fill(row + end, row + n, kNegInf);
+  }
+  if (copy && a.stage == ScoreStage::kBiased) std::memcpy(copy, s, bytes);
+  for (int64_t i = 0; i < a.q_len; ++i) softmax_row(s + i * n, n, a.softmax_in_double);
+  if (copy && a.stage == ScoreStage::kSoftmax) std::memcpy(copy, s, bytes);
+}
+
+// Runs fn(pair, scratch) over every (batch, query head) pair, in `blocks` contiguous ranges that
+// each own one scratch area of `scratch_size` elements (allocated here, on the calling thread,
+// so that an allocation failure surfaces as an exception the executor turns into a Status).
+template <typename C, typename Fn>
+void for_each_pair(const SdpaArgs<C>& a, int64_t scratch_size, ThreadPool* pool, Fn fn) {
+  const int64_t pairs = a.batch * a.q_heads;
+  if (pairs <= 0) return;
+  const int64_t threads = pool ? pool->num_threads() : 1;
+  const int64_t blocks = std::min<int64_t>(pairs, threads * 4);
+  Tensor scratch(data_type_of<C>, {blocks, std::max<int64_t>(scratch_size, 1)});
+  C* base = scratch.data<C>();
+  parallel_for(pool, blocks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t blk = begin; blk < end; ++blk) {
+      C* s = base + blk * std::max<int64_t>(scratch_size, 1);
+      for (int64_t p = pairs * blk / blocks; p < pairs * (blk + 1) / blocks; ++p) {
+        fn(p / a.q_heads, p % a.q_heads, s);
+      }
+    }
+  });
+}
+
+}  // namespace
+
+template <typename C>
+void sdpa(const SdpaArgs<C>& a, ThreadPool* pool) {
+  const int64_t tile = a.q_len * a.kv_len;
+  for_each_pair(a, tile, pool, [&](int64_t b, int64_t h, C* s) {
+    scores_of_pair(a, b, h, s);
+    C* copy = a.scores_out ? a.scores_out + (b * a.q_heads + h) * tile : nullptr;
+    bias_and_mask(a, b, h, s, copy);
+    output_of_pair(a, b, h, s);
+  });
+}
+
+template <typename C>
+void qk_scores(const SdpaArgs<C>& a, C* scores, ThreadPool* pool) {
+  const int64_t tile = a.q_len * a.kv_len;
+  for_each_pair(a, 0, pool, [&](int64_t b, int64_t h, C*) {
+    scores_of_pair(a, b, h, scores + (b * a.q_heads + h) * tile);
+  });
+}
+
+template <typename C>
+void probs_times_v(const SdpaArgs<C>& a, const C* probs, ThreadPool* pool) {
+  const int64_t tile = a.q_len * a.kv_len;
+  for_each_pair(a, 0, pool, [&](int64_t b, int64_t h, C*) {
+    output_of_pair(a, b, h, probs + (b * a.q_heads + h) * tile);
+  });
+}
+
+template <typename C>
+void softmax_rows(C* x, int64_t rows, int64_t len, bool in_double, ThreadPool* pool) {
+  const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(len, 1));
+  parallel_for(pool, rows, grain, [&](int64_t b, int64_t e) {
+    for (int64_t r = b; r < e; ++r) softmax_row(x + r * len, len, in_double);
+  });
+}
+
+template void sdpa<float>(const SdpaArgs<float>&, ThreadPool*);
+template void sdpa<double>(const SdpaArgs<double>&, ThreadPool*);
+template void qk_scores<float>(const SdpaArgs<float>&, float*, ThreadPool*);
+template void qk_scores<double>(const SdpaArgs<double>&, double*, ThreadPool*);
+template void probs_times_v<float>(const SdpaArgs<float>&, const float*, ThreadPool*);
+template void probs_times_v<double>(const SdpaArgs<double>&, const double*, ThreadPool*);
+template void softmax_rows<float>(float*, int64_t, int64_t, bool, ThreadPool*);
+template void softmax_rows<double>(double*, int64_t, int64_t, bool, ThreadPool*);
+
+}  // namespace onyx::attention
