@@ -5,4 +5,6 @@ namespace onyx {
 class KernelRegistry;
 void register_max_unpool(KernelRegistry& r);
 void register_deform_conv(KernelRegistry& r);
+void register_grid_sample(KernelRegistry& r);
+void register_affine_grid(KernelRegistry& r);
 }  // namespace onyx
