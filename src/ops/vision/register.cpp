@@ -1,4 +1,4 @@
-// The vision family: MaxUnpool, DeformConv, GridSample and AffineGrid.
+// The vision family: MaxUnpool, DeformConv, GridSample, AffineGrid, Col2Im and CenterCropPad.
 #include "ops/vision/register.h"
 
 #include "ops/registry.h"
@@ -10,6 +10,8 @@ void register_vision_ops(KernelRegistry& r) {
   register_deform_conv(r);
   register_grid_sample(r);
   register_affine_grid(r);
+  register_col2im(r);
+  register_center_crop_pad(r);
 }
 
 }  // namespace onyx
