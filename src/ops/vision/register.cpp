@@ -1,4 +1,5 @@
-// The vision family: MaxUnpool, DeformConv, GridSample, AffineGrid, Col2Im and CenterCropPad.
+// The vision family: MaxUnpool, DeformConv, GridSample, AffineGrid, Col2Im, CenterCropPad and
+// ImageDecoder (whose format decoders live in codecs/).
 #include "ops/vision/register.h"
 
 #include "ops/registry.h"
@@ -12,6 +13,7 @@ void register_vision_ops(KernelRegistry& r) {
   register_affine_grid(r);
   register_col2im(r);
   register_center_crop_pad(r);
+  register_image_decoder(r);
 }
 
 }  // namespace onyx

@@ -9,4 +9,5 @@ void register_grid_sample(KernelRegistry& r);
 void register_affine_grid(KernelRegistry& r);
 void register_col2im(KernelRegistry& r);
 void register_center_crop_pad(KernelRegistry& r);
+void register_image_decoder(KernelRegistry& r);
 }  // namespace onyx
