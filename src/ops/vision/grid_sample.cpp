@@ -120,6 +120,10 @@ class GridSample final : public OpKernel {
   Status compute(KernelContext& ctx) const override {
     ONYX_ASSIGN_OR_RETURN(const Tensor* x, ctx.required_input(0));
     ONYX_ASSIGN_OR_RETURN(const Tensor* grid, ctx.required_input(1));
+    if (!is_floating(grid->dtype())) {
+      return ctx.invalid_argument("grid must be a floating-point tensor, got ",
+                                  data_type_name(grid->dtype()));
+    }
     const size_t rank = x->rank();
     if (opset_ < 20 && rank != 4) {
       return ctx.invalid_argument("X must be 4-D before opset 20, got ",

@@ -156,6 +156,7 @@ TEST(GridSample, Errors) {
   EXPECT_FALSE(
       run_node(gs(22, Tensor(DataType::kFloat, {1, 1, 0, 2}), make<float>({0, 0}, {1, 1, 1, 2})))
           .ok());  // nothing to sample from
+  EXPECT_FALSE(run_node(gs(22, x, make<int64_t>({0, 0}, {1, 1, 1, 2}))).ok());  // integer grid
   EXPECT_FALSE(
       run_node(gs(22, make<bool>({true}, {1, 1, 1, 1}), make<float>({0, 0}, {1, 1, 1, 2}))).ok());
 }
