@@ -73,9 +73,16 @@ struct NodeSpec {
   std::string domain;
 };
 
+// How run_node builds the session: its thread count, and which inputs become initializers
+// (constants of the graph, which kernels may pre-pack at load) instead of graph inputs.
+struct RunConfig {
+  int threads = 1;
+  std::vector<size_t> constants;
+};
+
 // Builds graph inputs x0..xN (types left unknown so any dtype/shape is accepted), one node, and
 // outputs y0..yM; runs it once.
-inline Result<std::vector<Value>> run_node(const NodeSpec& spec) {
+inline Result<std::vector<Value>> run_node(const NodeSpec& spec, const RunConfig& config = RunConfig()) {
   ir::Model model;
   model.ir_version = 8;
   model.opset_imports[ir::canonical_domain(spec.domain)] = spec.opset;
@@ -94,6 +101,10 @@ inline Result<std::vector<Value>> run_node(const NodeSpec& spec) {
     }
     const std::string name = "x" + std::to_string(i);
     node.inputs.push_back(name);
+    if (std::find(config.constants.begin(), config.constants.end(), i) != config.constants.end()) {
+      model.graph.initializers.emplace(name, spec.inputs[i].tensor());
+      continue;
+    }
     model.graph.inputs.push_back(ir::ValueInfo{name, {}, {}});
     feeds.emplace_back(name, spec.inputs[i]);
   }
@@ -104,7 +115,7 @@ inline Result<std::vector<Value>> run_node(const NodeSpec& spec) {
   }
   model.graph.nodes.push_back(std::move(node));
   SessionOptions options;
-  options.intra_op_num_threads = 1;
+  options.intra_op_num_threads = config.threads;
   ONYX_ASSIGN_OR_RETURN(auto session, Session::create(std::move(model), options));
   return session->run(feeds);
 }
