@@ -8,9 +8,11 @@
 // past len_b are zero and its Y_h / Y_c are the state after its last step.
 // layout = 1 (opset 14+): X / Y / states are batch-major; converted at the edges.
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "ops/registry.h"
+#include "ops/rnn/lstm_fast.h"
 #include "ops/rnn/rnn_common.h"
 
 namespace onyx {
@@ -32,12 +34,32 @@ Result<std::vector<C>> load(const Tensor& t) {
   return out;
 }
 
+// A tensor's values as C: its own buffer when it already holds C (the weights, megabytes, are
+// not copied per run), a widened copy otherwise.
+template <typename C>
+struct View {
+  std::vector<C> own;
+  const C* data = nullptr;
+};
+
+template <typename C>
+Status view_as(const Tensor& t, View<C>* v) {
+  if (t.dtype() == data_type_of<C>) {
+    v->data = t.data<C>();
+    return Status::OK();
+  }
+  ONYX_ASSIGN_OR_RETURN(v->own, load<C>(t));
+  v->data = v->own.data();
+  return Status::OK();
+}
+
 // Problem dimensions and the inputs widened to C, time-major.
 template <typename C>
 struct Problem {
   int64_t seq = 0, batch = 0, input = 0, hidden = 0;
   int dirs = 1;
-  std::vector<C> x, w, r, b, h0, c0, p;
+  std::vector<C> x, b, h0, c0, p;
+  View<C> w, r;
   std::vector<int64_t> lens;
 };
 
@@ -59,6 +81,8 @@ class Recurrent final : public OpKernel {
     if constexpr (K == Cell::kLstm) {
       ONYX_ASSIGN_OR_RETURN(int64_t f, info.attr_int("input_forget", 0));
       input_forget_ = f != 0;
+      fast_lstm_ = default_lstm_activations();
+      if (fast_lstm_) pack_constant_recurrence(info);
     }
     return Status::OK();
   }
@@ -105,8 +129,8 @@ class Recurrent final : public OpKernel {
     } else {
       pb.x = std::move(xv);
     }
-    ONYX_ASSIGN_OR_RETURN(pb.w, load<C>(*w));
-    ONYX_ASSIGN_OR_RETURN(pb.r, load<C>(*r));
+    ONYX_RETURN_IF_ERROR(view_as<C>(*w, &pb.w));
+    ONYX_RETURN_IF_ERROR(view_as<C>(*r, &pb.r));
     if (const Tensor* b = ctx.input(3)) {
       ONYX_RETURN_IF_ERROR(expect(b, "B", {D, 2 * G * H}));
       ONYX_ASSIGN_OR_RETURN(pb.b, load<C>(*b));
@@ -171,9 +195,14 @@ class Recurrent final : public OpKernel {
     const int D = pb.dirs;
     std::vector<C> y(static_cast<size_t>(S * D * B * H), C(0));  // [seq, dir, batch, H]
     std::vector<C> hT = pb.h0, cT = pb.c0;                          // final states, [dir, batch, H]
-    for (int d = 0; d < D; ++d) {
-      const bool reverse = attrs_.direction == rnn::Direction::kReverse || d == 1;
-      run_direction<C>(pb, d, reverse, y, hT, cT);
+    if constexpr (K == Cell::kLstm && std::is_same_v<C, float>) {
+      if (fast_lstm_) {
+        run_lstm_fast(ctx, pb, y, hT, cT);
+      } else {
+        for (int d = 0; d < D; ++d) run_direction<C>(pb, d, reversed(d), y, hT, cT);
+      }
+    } else {
+      for (int d = 0; d < D; ++d) run_direction<C>(pb, d, reversed(d), y, hT, cT);
     }
     // Outputs in the input's dtype and layout.
     const DataType dt = x.dtype();
@@ -201,8 +230,8 @@ class Recurrent final : public OpKernel {
                      std::vector<C>& cT) const {
     const int64_t S = pb.seq, B = pb.batch, H = pb.hidden, I = pb.input, GH = G * H;
     const int D = pb.dirs;
-    const C* W = pb.w.data() + d * GH * I;
-    const C* R = pb.r.data() + d * GH * H;
+    const C* W = pb.w.data + d * GH * I;
+    const C* R = pb.r.data + d * GH * H;
     const C* Wb = pb.b.data() + d * 2 * GH;
     const C* Rb = Wb + GH;
     const rnn::Activation* act = attrs_.acts.data() + d * A;
@@ -285,9 +314,88 @@ class Recurrent final : public OpKernel {
     }
   }
 
+  bool reversed(int d) const { return attrs_.direction == rnn::Direction::kReverse || d == 1; }
+
+  // The fast LSTM path serves the default activations (sigmoid, tanh, tanh) in every direction.
+  bool default_lstm_activations() const {
+    for (size_t i = 0; i < attrs_.acts.size(); ++i) {
+      const rnn::ActKind want = i % 3 == 0 ? rnn::ActKind::kSigmoid : rnn::ActKind::kTanh;
+      if (attrs_.acts[i].kind != want) return false;
+    }
+    return true;
+  }
+
+  // R packed once per direction when it is a float constant of the expected shape; otherwise
+  // each run packs it (compute validates the shapes).
+  void pack_constant_recurrence(const KernelInfo& info) {
+    const Tensor* r = info.constant_input(2);
+    if (r == nullptr || r->dtype() != DataType::kFloat || r->rank() != 3) return;
+    const int64_t D = r->dim(0), GH = r->dim(1), H = r->dim(2);
+    if (D != attrs_.num_directions || GH != 4 * H || (attrs_.hidden_size > 0 && attrs_.hidden_size != H)) return;
+    packed_.resize(static_cast<size_t>(D));
+    for (int64_t d = 0; d < D; ++d) packed_[static_cast<size_t>(d)].pack(r->data<float>() + d * GH * H, GH, H);
+  }
+
+  // LSTM in float with the default activations: the input projection of every step and
+  // direction is one product; then the directions, independent, run one per thread, each step a
+  // product with the packed R and the fused cell update, with no allocation per step.
+  void run_lstm_fast(KernelContext& ctx, const Problem<float>& pb, std::vector<float>& y, std::vector<float>& hT,
+                     std::vector<float>& cT) const {
+    const int64_t S = pb.seq, B = pb.batch, H = pb.hidden, I = pb.input, GH = 4 * H;
+    const int D = pb.dirs;
+    const int64_t ld = D * GH;  // xw row: the gates of every direction
+    std::vector<float> xw(static_cast<size_t>(S * B * ld));
+    rnn::gemm_nt(S * B, ld, I, pb.x.data(), I, pb.w.data, I, 0.0f, xw.data(), ld);
+    std::vector<float> bias(static_cast<size_t>(ld));
+    for (int d = 0; d < D; ++d) {
+      const float* wb = pb.b.data() + d * 2 * GH;
+      for (int64_t j = 0; j < GH; ++j) bias[d * GH + j] = wb[j] + wb[GH + j];
+    }
+    for (int64_t row = 0; row < S * B; ++row) {
+      float* g = xw.data() + row * ld;
+      for (int64_t j = 0; j < ld; ++j) g[j] += bias[j];
+    }
+    std::vector<rnn::PackedRecurrence> local;
+    const rnn::PackedRecurrence* packs = packed_.data();
+    if (packed_.size() != static_cast<size_t>(D)) {
+      local.resize(static_cast<size_t>(D));
+      for (int d = 0; d < D; ++d) local[d].pack(pb.r.data + d * GH * H, GH, H);
+      packs = local.data();
+    }
+    parallel_for(ctx.pool(), D, 1, [&](int64_t d0, int64_t d1) {
+      for (int64_t d = d0; d < d1; ++d) {
+        lstm_direction_fast(pb, static_cast<int>(d), packs[d], xw.data() + d * GH, ld, y, hT, cT);
+      }
+    });
+  }
+
+  // One direction's recurrence; `xw` points at this direction's gates of step 0, batch 0.
+  void lstm_direction_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, const float* xw,
+                           int64_t ld, std::vector<float>& y, std::vector<float>& hT, std::vector<float>& cT) const {
+    const int64_t S = pb.seq, B = pb.batch, H = pb.hidden, GH = 4 * H;
+    const int D = pb.dirs;
+    const bool reverse = reversed(d);
+    const float* P = pb.p.empty() ? nullptr : pb.p.data() + d * 3 * H;
+    float* h = hT.data() + d * B * H;  // running state, updated in place
+    float* c = cT.data() + d * B * H;
+    std::vector<float> hr(static_cast<size_t>(B * GH));
+    for (int64_t s = 0; s < S; ++s) {
+      pack.multiply(h, B, H, hr.data(), GH, s % 2 == 1);
+      for (int64_t b = 0; b < B; ++b) {
+        if (s >= pb.lens[b]) continue;
+        const int64_t t = reverse ? pb.lens[b] - 1 - s : s;
+        float* hb = h + b * H;
+        rnn::lstm_cell(xw + (t * B + b) * ld, hr.data() + b * GH, P, attrs_.clip, input_forget_, c + b * H, hb, H);
+        std::copy_n(hb, H, y.data() + ((t * D + d) * B + b) * H);
+      }
+    }
+  }
+
   rnn::RnnAttrs attrs_;
   bool linear_before_reset_ = false;
   bool input_forget_ = false;
+  bool fast_lstm_ = false;                       // LSTM with the default activations
+  std::vector<rnn::PackedRecurrence> packed_;  // per direction, when R is a float constant
 };
 
 }  // namespace

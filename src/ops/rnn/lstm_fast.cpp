@@ -1,0 +1,305 @@
+#include "ops/rnn/lstm_fast.h"
+
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+namespace onyx::rnn {
+namespace {
+
+constexpr int64_t kPanel = PackedRecurrence::kPanel;
+
+bool has_avx2() {
+  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return ok;
+}
+
+// The packed panels start on a 64-byte boundary so that no 32-byte load crosses a cache line.
+const float* aligned(const float* p) {
+  const auto a = reinterpret_cast<uintptr_t>(p);
+  return reinterpret_cast<const float*>((a + 63) & ~uintptr_t{63});
+}
+
+// ---- portable versions ------------------------------------------------------------------
+
+float sigmoid1(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+float clip1(float v, float clip) { return clip > 0 ? std::clamp(v, -clip, clip) : v; }
+
+void multiply_portable(const float* data, int64_t panels, int64_t hidden, int64_t gh, const float* h,
+                       int64_t batch, int64_t ldh, float* out, int64_t ldo, bool backward) {
+  (void)backward;
+  for (int64_t b = 0; b < batch; ++b) {
+    const float* hb = h + b * ldh;
+    for (int64_t p = 0; p < panels; ++p) {
+      float acc[kPanel] = {};
+      const float* w = data + p * hidden * kPanel;
+      for (int64_t k = 0; k < hidden; ++k) {
+        for (int64_t c = 0; c < kPanel; ++c) acc[c] += w[k * kPanel + c] * hb[k];
+      }
+      std::copy_n(acc, std::min(kPanel, gh - p * kPanel), out + b * ldo + p * kPanel);
+    }
+  }
+}
+
+void cell_portable(const float* x, const float* r, const float* p, float clip, bool input_forget, float* c,
+                   float* h, int64_t hidden, int64_t j0) {
+  const int64_t H = hidden;
+  for (int64_t j = j0; j < H; ++j) {
+    const float cp = c[j];
+    const float ig = sigmoid1(clip1(x[j] + r[j] + (p ? p[j] * cp : 0.0f), clip));
+    const float fg = input_forget ? 1.0f - ig
+                                  : sigmoid1(clip1(x[2 * H + j] + r[2 * H + j] + (p ? p[2 * H + j] * cp : 0.0f), clip));
+    const float cc = std::tanh(clip1(x[3 * H + j] + r[3 * H + j], clip));
+    const float cn = fg * cp + ig * cc;
+    const float og = sigmoid1(clip1(x[H + j] + r[H + j] + (p ? p[H + j] * cn : 0.0f), clip));
+    c[j] = cn;
+    h[j] = og * std::tanh(cn);
+  }
+}
+
+// ---- AVX2 + FMA -------------------------------------------------------------------------
+
+#define ONYX_AVX2 __attribute__((target("avx2,fma")))
+
+// exp(x), Cephes' expf scheme (range reduction by ln 2 in two parts, degree-5 polynomial), within
+// about 2 ulp. x is clamped to [-87.3, 88] so that 2^n stays a normal float; NaN propagates
+// (min / max return their second operand when one is NaN).
+ONYX_AVX2 inline __m256 exp8(__m256 x) {
+  x = _mm256_min_ps(_mm256_set1_ps(88.0f), x);
+  x = _mm256_max_ps(_mm256_set1_ps(-87.33654f), x);
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 y = _mm256_set1_ps(1.9875691500e-4f);
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.3981999507e-3f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(8.3334519073e-3f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(4.1665795894e-2f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(1.6666665459e-1f));
+  y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(5.0000001201e-1f));
+  y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+
+ONYX_AVX2 inline __m256 sigmoid8(__m256 x) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  return _mm256_div_ps(one, _mm256_add_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+}
+
+// tanh: Cephes' odd polynomial below |x| = 0.625 (where 1 - 2 / (e^2x + 1) would cancel),
+// that formula above it, with x's sign.
+ONYX_AVX2 inline __m256 tanh8(__m256 x) {
+  const __m256 sign = _mm256_set1_ps(-0.0f);
+  const __m256 ax = _mm256_andnot_ps(sign, x);
+  const __m256 z = _mm256_mul_ps(x, x);
+  __m256 p = _mm256_set1_ps(-5.70498872745e-3f);
+  p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.06390887954e-2f));
+  p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-5.37397155531e-2f));
+  p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422036e-1f));
+  p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819422e-1f));
+  const __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 e = exp8(_mm256_add_ps(ax, ax));
+  const __m256 big = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, one)));
+  const __m256 signed_big = _mm256_or_ps(big, _mm256_and_ps(sign, x));
+  return _mm256_blendv_ps(signed_big, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
+}
+
+ONYX_AVX2 inline __m256 clip8(__m256 v, float clip) {
+  if (clip <= 0) return v;
+  return _mm256_max_ps(_mm256_set1_ps(-clip), _mm256_min_ps(_mm256_set1_ps(clip), v));
+}
+
+// The 16 columns of one panel for one row.
+ONYX_AVX2 inline void store_panel(float* out, int64_t cols, __m256 a0, __m256 a1) {
+  if (cols == kPanel) {
+    _mm256_storeu_ps(out, a0);
+    _mm256_storeu_ps(out + 8, a1);
+    return;
+  }
+  alignas(32) float tmp[kPanel];
+  _mm256_store_ps(tmp, a0);
+  _mm256_store_ps(tmp + 8, a1);
+  std::copy_n(tmp, cols, out);
+}
+
+// MR (<= 4) rows against one panel: 2 * MR accumulators; each panel row is loaded once into
+// registers and used by every row (the empty asm keeps GCC from re-reading it per FMA, which
+// would make the loop load-bound).
+template <int MR>
+ONYX_AVX2 void panel_rows(const float* w, int64_t hidden, const float* h, int64_t ldh, float* out, int64_t ldo,
+                          int64_t cols) {
+  static_assert(MR >= 2 && MR <= 4);
+  // Named accumulators: an array would be kept on the stack across the loop.
+  __m256 a0 = _mm256_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+  const float* h0 = h;
+  const float* h1 = h + ldh;
+  const float* h2 = h + 2 * ldh;
+  const float* h3 = h + 3 * ldh;
+  for (int64_t k = 0; k < hidden; ++k, w += kPanel) {
+    __m256 w0 = _mm256_load_ps(w), w1 = _mm256_load_ps(w + 8);
+    asm("" : "+x"(w0), "+x"(w1));
+    __m256 x = _mm256_broadcast_ss(h0 + k);
+    a0 = _mm256_fmadd_ps(w0, x, a0);
+    b0 = _mm256_fmadd_ps(w1, x, b0);
+    x = _mm256_broadcast_ss(h1 + k);
+    a1 = _mm256_fmadd_ps(w0, x, a1);
+    b1 = _mm256_fmadd_ps(w1, x, b1);
+    if constexpr (MR > 2) {
+      x = _mm256_broadcast_ss(h2 + k);
+      a2 = _mm256_fmadd_ps(w0, x, a2);
+      b2 = _mm256_fmadd_ps(w1, x, b2);
+    }
+    if constexpr (MR > 3) {
+      x = _mm256_broadcast_ss(h3 + k);
+      a3 = _mm256_fmadd_ps(w0, x, a3);
+      b3 = _mm256_fmadd_ps(w1, x, b3);
+    }
+  }
+  store_panel(out, cols, a0, b0);
+  store_panel(out + ldo, cols, a1, b1);
+  if constexpr (MR > 2) store_panel(out + 2 * ldo, cols, a2, b2);
+  if constexpr (MR > 3) store_panel(out + 3 * ldo, cols, a3, b3);
+}
+
+// One row against one panel: four chains over k (k mod 4) hide the FMA latency.
+ONYX_AVX2 void panel_one_row(const float* w, int64_t hidden, const float* h0, float* o0, int64_t cols) {
+  __m256 a0 = _mm256_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+  int64_t k = 0;
+  for (; k + 4 <= hidden; k += 4, w += 4 * kPanel) {
+    __m256 x = _mm256_broadcast_ss(h0 + k);
+    a0 = _mm256_fmadd_ps(_mm256_load_ps(w), x, a0);
+    b0 = _mm256_fmadd_ps(_mm256_load_ps(w + 8), x, b0);
+    x = _mm256_broadcast_ss(h0 + k + 1);
+    a1 = _mm256_fmadd_ps(_mm256_load_ps(w + 16), x, a1);
+    b1 = _mm256_fmadd_ps(_mm256_load_ps(w + 24), x, b1);
+    x = _mm256_broadcast_ss(h0 + k + 2);
+    a2 = _mm256_fmadd_ps(_mm256_load_ps(w + 32), x, a2);
+    b2 = _mm256_fmadd_ps(_mm256_load_ps(w + 40), x, b2);
+    x = _mm256_broadcast_ss(h0 + k + 3);
+    a3 = _mm256_fmadd_ps(_mm256_load_ps(w + 48), x, a3);
+    b3 = _mm256_fmadd_ps(_mm256_load_ps(w + 56), x, b3);
+  }
+  for (; k < hidden; ++k, w += kPanel) {
+    const __m256 x = _mm256_broadcast_ss(h0 + k);
+    a0 = _mm256_fmadd_ps(_mm256_load_ps(w), x, a0);
+    b0 = _mm256_fmadd_ps(_mm256_load_ps(w + 8), x, b0);
+  }
+  store_panel(o0, cols, _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+              _mm256_add_ps(_mm256_add_ps(b0, b1), _mm256_add_ps(b2, b3)));
+}
+
+ONYX_AVX2 void multiply_avx2(const float* data, int64_t panels, int64_t hidden, int64_t gh, const float* h,
+                             int64_t batch, int64_t ldh, float* out, int64_t ldo, bool backward) {
+  for (int64_t i = 0; i < panels; ++i) {
+    const int64_t p = backward ? panels - 1 - i : i;
+    const float* w = data + p * hidden * kPanel;
+    const int64_t cols = std::min(kPanel, gh - p * kPanel);
+    float* o = out + p * kPanel;
+    int64_t b = 0;
+    for (; b + 4 <= batch; b += 4) panel_rows<4>(w, hidden, h + b * ldh, ldh, o + b * ldo, ldo, cols);
+    switch (batch - b) {
+      case 3: panel_rows<3>(w, hidden, h + b * ldh, ldh, o + b * ldo, ldo, cols); break;
+      case 2: panel_rows<2>(w, hidden, h + b * ldh, ldh, o + b * ldo, ldo, cols); break;
+      case 1: panel_one_row(w, hidden, h + b * ldh, o + b * ldo, cols); break;
+      default: break;
+    }
+  }
+}
+
+ONYX_AVX2 void cell_avx2(const float* x, const float* r, const float* p, float clip, bool input_forget, float* c,
+                         float* h, int64_t hidden) {
+  const int64_t H = hidden;
+  const __m256 one = _mm256_set1_ps(1.0f);
+  int64_t j = 0;
+  for (; j + 8 <= H; j += 8) {
+    const __m256 cp = _mm256_loadu_ps(c + j);
+    __m256 gi = _mm256_add_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(r + j));
+    __m256 gf = _mm256_add_ps(_mm256_loadu_ps(x + 2 * H + j), _mm256_loadu_ps(r + 2 * H + j));
+    if (p != nullptr) {
+      gi = _mm256_fmadd_ps(_mm256_loadu_ps(p + j), cp, gi);
+      gf = _mm256_fmadd_ps(_mm256_loadu_ps(p + 2 * H + j), cp, gf);
+    }
+    const __m256 ig = sigmoid8(clip8(gi, clip));
+    const __m256 fg = input_forget ? _mm256_sub_ps(one, ig) : sigmoid8(clip8(gf, clip));
+    const __m256 cc =
+        tanh8(clip8(_mm256_add_ps(_mm256_loadu_ps(x + 3 * H + j), _mm256_loadu_ps(r + 3 * H + j)), clip));
+    const __m256 cn = _mm256_fmadd_ps(fg, cp, _mm256_mul_ps(ig, cc));
+    __m256 go = _mm256_add_ps(_mm256_loadu_ps(x + H + j), _mm256_loadu_ps(r + H + j));
+    if (p != nullptr) go = _mm256_fmadd_ps(_mm256_loadu_ps(p + H + j), cn, go);
+    const __m256 og = sigmoid8(clip8(go, clip));
+    _mm256_storeu_ps(c + j, cn);
+    _mm256_storeu_ps(h + j, _mm256_mul_ps(og, tanh8(cn)));
+  }
+  cell_portable(x, r, p, clip, input_forget, c, h, hidden, j);
+}
+
+ONYX_AVX2 void sigmoid_avx2(float* v, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(v + i, sigmoid8(_mm256_loadu_ps(v + i)));
+  for (; i < n; ++i) v[i] = sigmoid1(v[i]);
+}
+
+ONYX_AVX2 void tanh_avx2(float* v, int64_t n) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(v + i, tanh8(_mm256_loadu_ps(v + i)));
+  for (; i < n; ++i) v[i] = std::tanh(v[i]);
+}
+
+}  // namespace
+
+void PackedRecurrence::pack(const float* r, int64_t gh, int64_t h) {
+  gh_ = gh;
+  h_ = h;
+  panels_ = (gh + kPanel - 1) / kPanel;
+  data_.assign(static_cast<size_t>(panels_ * h * kPanel + 64 / sizeof(float)), 0.0f);
+  float* base = const_cast<float*>(aligned(data_.data()));
+  for (int64_t p = 0; p < panels_; ++p) {
+    const int64_t cols = std::min(kPanel, gh - p * kPanel);
+    for (int64_t k = 0; k < h; ++k) {
+      float* dst = base + (p * h + k) * kPanel;
+      for (int64_t c = 0; c < cols; ++c) dst[c] = r[(p * kPanel + c) * h + k];
+    }
+  }
+}
+
+void PackedRecurrence::multiply(const float* h, int64_t batch, int64_t ldh, float* out, int64_t ldo,
+                                bool backward) const {
+  const float* base = aligned(data_.data());
+  if (has_avx2()) {
+    multiply_avx2(base, panels_, h_, gh_, h, batch, ldh, out, ldo, backward);
+  } else {
+    multiply_portable(base, panels_, h_, gh_, h, batch, ldh, out, ldo, backward);
+  }
+}
+
+void lstm_cell(const float* x, const float* r, const float* p, float clip, bool input_forget, float* c, float* h,
+               int64_t hidden) {
+  if (has_avx2()) {
+    cell_avx2(x, r, p, clip, input_forget, c, h, hidden);
+  } else {
+    cell_portable(x, r, p, clip, input_forget, c, h, hidden, 0);
+  }
+}
+
+void sigmoid_inplace(float* v, int64_t n) {
+  if (has_avx2()) {
+    sigmoid_avx2(v, n);
+  } else {
+    for (int64_t i = 0; i < n; ++i) v[i] = sigmoid1(v[i]);
+  }
+}
+
+void tanh_inplace(float* v, int64_t n) {
+  if (has_avx2()) {
+    tanh_avx2(v, n);
+  } else {
+    for (int64_t i = 0; i < n; ++i) v[i] = std::tanh(v[i]);
+  }
+}
+
+}  // namespace onyx::rnn

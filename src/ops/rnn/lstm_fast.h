@@ -1,0 +1,45 @@
+// The float LSTM fast path's building blocks: the recurrent weights packed once for the
+// per-step product h * R^T, and the fused gate update with vectorized sigmoid / tanh.
+//
+// Both have an AVX2+FMA version chosen at run time (the build targets baseline x86-64) and a
+// portable one. The per-step product at batch 1 is a matrix-vector product bound by reading R
+// (1 MiB for hidden 256), so R is laid out in the exact order the kernel streams it.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace onyx::rnn {
+
+// R^T of one direction, [H, GH] split in column panels of kPanel: panel p holds, for each k in
+// [0, H), the kPanel values R[p * kPanel + c][k] contiguously. Columns past GH are zero.
+class PackedRecurrence {
+ public:
+  static constexpr int64_t kPanel = 16;
+
+  // r: [gh, h] row-major (the ONNX layout of one direction's R).
+  void pack(const float* r, int64_t gh, int64_t h);
+  bool empty() const { return data_.empty(); }
+
+  // out[b, 0:GH) = h[b, 0:H) * R^T for b in [0, batch); ldh / ldo are the row strides.
+  // `backward` walks the panels last to first (same results): alternating it from step to step
+  // starts each step on the panels the previous one left in L2, as R is larger than L2.
+  void multiply(const float* h, int64_t batch, int64_t ldh, float* out, int64_t ldo, bool backward = false) const;
+
+ private:
+  int64_t gh_ = 0, h_ = 0, panels_ = 0;
+  std::vector<float> data_;
+};
+
+// One LSTM cell update for one batch row with the default activations (sigmoid, tanh, tanh),
+// gate order i o f c. `x` holds x W^T + biases and `r` holds h R^T for this row (4H each);
+// `p` the peepholes [Pi Po Pf] or null; clip 0 means none. Updates c and writes h (H each).
+void lstm_cell(const float* x, const float* r, const float* p, float clip, bool input_forget, float* c,
+               float* h, int64_t hidden);
+
+// Element-wise sigmoid / tanh of the fast path (exposed for tests): within a few ulp of the
+// libm formulas.
+void sigmoid_inplace(float* v, int64_t n);
+void tanh_inplace(float* v, int64_t n);
+
+}  // namespace onyx::rnn
