@@ -85,9 +85,15 @@ ONYX_AVX2 inline __m256 exp8(__m256 x) {
   return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
 }
 
+// 1 / d from the approximate reciprocal and one Newton step (relative error about 2e-7), a
+// quarter of a division's cost; d beyond 2^126 gives 0.
+ONYX_AVX2 inline __m256 reciprocal8(__m256 d) {
+  const __m256 r = _mm256_rcp_ps(d);
+  return _mm256_fmadd_ps(r, _mm256_fnmadd_ps(d, r, _mm256_set1_ps(1.0f)), r);
+}
+
 ONYX_AVX2 inline __m256 sigmoid8(__m256 x) {
-  const __m256 one = _mm256_set1_ps(1.0f);
-  return _mm256_div_ps(one, _mm256_add_ps(one, exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
+  return reciprocal8(_mm256_add_ps(_mm256_set1_ps(1.0f), exp8(_mm256_sub_ps(_mm256_setzero_ps(), x))));
 }
 
 // tanh: Cephes' odd polynomial below |x| = 0.625 (where 1 - 2 / (e^2x + 1) would cancel),
@@ -104,7 +110,8 @@ ONYX_AVX2 inline __m256 tanh8(__m256 x) {
   const __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
   const __m256 one = _mm256_set1_ps(1.0f);
   const __m256 e = exp8(_mm256_add_ps(ax, ax));
-  const __m256 big = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, one)));
+  const __m256 r = reciprocal8(_mm256_add_ps(e, one));
+  const __m256 big = _mm256_fnmadd_ps(_mm256_set1_ps(2.0f), r, one);
   const __m256 signed_big = _mm256_or_ps(big, _mm256_and_ps(sign, x));
   return _mm256_blendv_ps(signed_big, small, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_LT_OQ));
 }
