@@ -44,17 +44,20 @@ void multiply_portable(const float* data, int64_t panels, int64_t hidden, int64_
   }
 }
 
-void cell_portable(const float* x, const float* r, const float* p, float clip, bool input_forget, float* c,
-                   float* h, int64_t hidden, int64_t j0) {
-  const int64_t H = hidden;
+void cell_portable(const CellConfig& cfg, const float* x, const float* r, float* c, float* h, int64_t j0) {
+  const int64_t H = cfg.hidden;
+  const float* b = cfg.bias;
+  const float* p = cfg.peepholes;
+  const float clip = cfg.clip;
   for (int64_t j = j0; j < H; ++j) {
     const float cp = c[j];
-    const float ig = sigmoid1(clip1(x[j] + r[j] + (p ? p[j] * cp : 0.0f), clip));
-    const float fg = input_forget ? 1.0f - ig
-                                  : sigmoid1(clip1(x[2 * H + j] + r[2 * H + j] + (p ? p[2 * H + j] * cp : 0.0f), clip));
-    const float cc = std::tanh(clip1(x[3 * H + j] + r[3 * H + j], clip));
+    const float ig = sigmoid1(clip1(x[j] + r[j] + b[j] + (p ? p[j] * cp : 0.0f), clip));
+    const float fg = cfg.input_forget
+                         ? 1.0f - ig
+                         : sigmoid1(clip1(x[2 * H + j] + r[2 * H + j] + b[2 * H + j] + (p ? p[2 * H + j] * cp : 0.0f), clip));
+    const float cc = std::tanh(clip1(x[3 * H + j] + r[3 * H + j] + b[3 * H + j], clip));
     const float cn = fg * cp + ig * cc;
-    const float og = sigmoid1(clip1(x[H + j] + r[H + j] + (p ? p[H + j] * cn : 0.0f), clip));
+    const float og = sigmoid1(clip1(x[H + j] + r[H + j] + b[H + j] + (p ? p[H + j] * cn : 0.0f), clip));
     c[j] = cn;
     h[j] = og * std::tanh(cn);
   }
@@ -218,31 +221,37 @@ ONYX_AVX2 void multiply_avx2(const float* data, int64_t panels, int64_t hidden, 
   }
 }
 
-ONYX_AVX2 void cell_avx2(const float* x, const float* r, const float* p, float clip, bool input_forget, float* c,
-                         float* h, int64_t hidden) {
-  const int64_t H = hidden;
+// Gate q's pre-activation for hidden units [j, j + 8): x W^T + h R^T + bias.
+ONYX_AVX2 inline __m256 gate8(const float* x, const float* r, const float* b, int64_t q) {
+  return _mm256_add_ps(_mm256_add_ps(_mm256_loadu_ps(x + q), _mm256_loadu_ps(r + q)), _mm256_loadu_ps(b + q));
+}
+
+ONYX_AVX2 void cell_avx2(const CellConfig& cfg, const float* x, const float* r, float* c, float* h) {
+  const int64_t H = cfg.hidden;
+  const float* b = cfg.bias;
+  const float* p = cfg.peepholes;
+  const float clip = cfg.clip;
   const __m256 one = _mm256_set1_ps(1.0f);
   int64_t j = 0;
   for (; j + 8 <= H; j += 8) {
     const __m256 cp = _mm256_loadu_ps(c + j);
-    __m256 gi = _mm256_add_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(r + j));
-    __m256 gf = _mm256_add_ps(_mm256_loadu_ps(x + 2 * H + j), _mm256_loadu_ps(r + 2 * H + j));
+    __m256 gi = gate8(x, r, b, j);
+    __m256 gf = gate8(x, r, b, 2 * H + j);
     if (p != nullptr) {
       gi = _mm256_fmadd_ps(_mm256_loadu_ps(p + j), cp, gi);
       gf = _mm256_fmadd_ps(_mm256_loadu_ps(p + 2 * H + j), cp, gf);
     }
     const __m256 ig = sigmoid8(clip8(gi, clip));
-    const __m256 fg = input_forget ? _mm256_sub_ps(one, ig) : sigmoid8(clip8(gf, clip));
-    const __m256 cc =
-        tanh8(clip8(_mm256_add_ps(_mm256_loadu_ps(x + 3 * H + j), _mm256_loadu_ps(r + 3 * H + j)), clip));
+    const __m256 fg = cfg.input_forget ? _mm256_sub_ps(one, ig) : sigmoid8(clip8(gf, clip));
+    const __m256 cc = tanh8(clip8(gate8(x, r, b, 3 * H + j), clip));
     const __m256 cn = _mm256_fmadd_ps(fg, cp, _mm256_mul_ps(ig, cc));
-    __m256 go = _mm256_add_ps(_mm256_loadu_ps(x + H + j), _mm256_loadu_ps(r + H + j));
+    __m256 go = gate8(x, r, b, H + j);
     if (p != nullptr) go = _mm256_fmadd_ps(_mm256_loadu_ps(p + H + j), cn, go);
     const __m256 og = sigmoid8(clip8(go, clip));
     _mm256_storeu_ps(c + j, cn);
     _mm256_storeu_ps(h + j, _mm256_mul_ps(og, tanh8(cn)));
   }
-  cell_portable(x, r, p, clip, input_forget, c, h, hidden, j);
+  cell_portable(cfg, x, r, c, h, j);
 }
 
 ONYX_AVX2 void sigmoid_avx2(float* v, int64_t n) {
@@ -284,12 +293,11 @@ void PackedRecurrence::multiply(const float* h, int64_t batch, int64_t ldh, floa
   }
 }
 
-void lstm_cell(const float* x, const float* r, const float* p, float clip, bool input_forget, float* c, float* h,
-               int64_t hidden) {
+void lstm_cell(const CellConfig& cfg, const float* x, const float* r, float* c, float* h) {
   if (has_avx2()) {
-    cell_avx2(x, r, p, clip, input_forget, c, h, hidden);
+    cell_avx2(cfg, x, r, c, h);
   } else {
-    cell_portable(x, r, p, clip, input_forget, c, h, hidden, 0);
+    cell_portable(cfg, x, r, c, h, 0);
   }
 }
 

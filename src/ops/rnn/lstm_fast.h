@@ -31,11 +31,20 @@ class PackedRecurrence {
   std::vector<float> data_;
 };
 
+// What one direction's cell updates share.
+struct CellConfig {
+  int64_t hidden = 0;
+  const float* bias = nullptr;       // Wb + Rb, 4H values
+  const float* peepholes = nullptr;  // [Pi Po Pf], 3H values, or null
+  float clip = 0;                    // 0: none
+  bool input_forget = false;
+};
+
 // One LSTM cell update for one batch row with the default activations (sigmoid, tanh, tanh),
-// gate order i o f c. `x` holds x W^T + biases and `r` holds h R^T for this row (4H each);
-// `p` the peepholes [Pi Po Pf] or null; clip 0 means none. Updates c and writes h (H each).
-void lstm_cell(const float* x, const float* r, const float* p, float clip, bool input_forget, float* c,
-               float* h, int64_t hidden);
+// gate order i o f c. `x` holds x W^T and `r` holds h R^T for this row (4H each); the biases
+// are added here, so the input projection needs no pass of its own for them. Updates c and
+// writes h (H each).
+void lstm_cell(const CellConfig& cfg, const float* x, const float* r, float* c, float* h);
 
 // Element-wise sigmoid / tanh of the fast path (exposed for tests): within a few ulp of the
 // libm formulas.
