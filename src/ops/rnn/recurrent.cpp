@@ -338,22 +338,15 @@ class Recurrent final : public OpKernel {
     for (int64_t d = 0; d < D; ++d) packed_[static_cast<size_t>(d)].pack(r->data<float>() + d * GH * H, GH, H);
   }
 
-  // LSTM in float with the default activations: the input projection of every step and
-  // direction is one product; then the directions, independent, run one per thread, each step a
-  // product with the packed R and the fused cell update, with no allocation per step.
+  // LSTM in float with the default activations. The directions are independent: each runs on
+  // its own thread, its input projection for every step as one product, then each step a
+  // product with the packed R and the fused cell update, with no allocation per step. One
+  // parallel region per layer: a thread woken once, not for the projection and again for the
+  // recurrence (which costs milliseconds when the machine is busy).
   void run_lstm_fast(KernelContext& ctx, const Problem<float>& pb, std::vector<float>& y, std::vector<float>& hT,
                      std::vector<float>& cT) const {
-    const int64_t S = pb.seq, B = pb.batch, H = pb.hidden, I = pb.input, GH = 4 * H;
+    const int64_t H = pb.hidden, GH = 4 * H;
     const int D = pb.dirs;
-    const int64_t ld = D * GH;  // xw row: the gates of every direction
-    // The gates' input parts; the cell adds the biases (no pass over these 8 MB at batch 8).
-    std::unique_ptr<float[]> xw(new float[static_cast<size_t>(S * B * ld)]);
-    rnn::gemm_nt(S * B, ld, I, pb.x.data, I, pb.w.data, I, 0.0f, xw.get(), ld);
-    std::vector<float> bias(static_cast<size_t>(ld));  // Wb + Rb per direction
-    for (int d = 0; d < D; ++d) {
-      const float* wb = pb.b.data() + d * 2 * GH;
-      for (int64_t j = 0; j < GH; ++j) bias[d * GH + j] = wb[j] + wb[GH + j];
-    }
     std::vector<rnn::PackedRecurrence> local;
     const rnn::PackedRecurrence* packs = packed_.data();
     if (packed_.size() != static_cast<size_t>(D)) {
@@ -362,23 +355,25 @@ class Recurrent final : public OpKernel {
       packs = local.data();
     }
     parallel_for(ctx.pool(), D, 1, [&](int64_t d0, int64_t d1) {
-      for (int64_t d = d0; d < d1; ++d) {
-        lstm_direction_fast(pb, static_cast<int>(d), packs[d], xw.get() + d * GH, ld, bias.data() + d * GH, y, hT,
-                            cT);
-      }
+      for (int64_t d = d0; d < d1; ++d) lstm_direction_fast(pb, static_cast<int>(d), packs[d], y, hT, cT);
     });
   }
 
-  // One direction's recurrence; `xw` points at this direction's gates of step 0, batch 0.
-  void lstm_direction_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, const float* xw,
-                           int64_t ld, const float* bias, std::vector<float>& y, std::vector<float>& hT,
-                           std::vector<float>& cT) const {
-    const int64_t S = pb.seq, B = pb.batch, H = pb.hidden, GH = 4 * H;
+  // One direction: X W^T for every step (the gates' input parts; the cell adds the biases, so
+  // no pass over this buffer, 4 MB at batch 8), then the recurrence.
+  void lstm_direction_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, std::vector<float>& y,
+                           std::vector<float>& hT, std::vector<float>& cT) const {
+    const int64_t S = pb.seq, B = pb.batch, H = pb.hidden, I = pb.input, GH = 4 * H;
     const int D = pb.dirs;
     const bool reverse = reversed(d);
+    std::unique_ptr<float[]> xw(new float[static_cast<size_t>(S * B * GH)]);
+    rnn::gemm_nt(S * B, GH, I, pb.x.data, I, pb.w.data + d * GH * I, I, 0.0f, xw.get(), GH);
+    std::vector<float> bias(static_cast<size_t>(GH));  // Wb + Rb
+    const float* wb = pb.b.data() + d * 2 * GH;
+    for (int64_t j = 0; j < GH; ++j) bias[j] = wb[j] + wb[GH + j];
     rnn::CellConfig cell;
     cell.hidden = H;
-    cell.bias = bias;
+    cell.bias = bias.data();
     cell.peepholes = pb.p.empty() ? nullptr : pb.p.data() + d * 3 * H;
     cell.clip = attrs_.clip;
     cell.input_forget = input_forget_;
@@ -391,7 +386,7 @@ class Recurrent final : public OpKernel {
         if (s >= pb.lens[b]) continue;
         const int64_t t = reverse ? pb.lens[b] - 1 - s : s;
         float* hb = h + b * H;
-        rnn::lstm_cell(cell, xw + (t * B + b) * ld, hr.data() + b * GH, c + b * H, hb);
+        rnn::lstm_cell(cell, xw.get() + (t * B + b) * GH, hr.data() + b * GH, c + b * H, hb);
         std::copy_n(hb, H, y.data() + ((t * D + d) * B + b) * H);
       }
     }
