@@ -7,6 +7,8 @@
 // sequence_lens: batch entry b runs steps [0, len_b) (reverse: len_b-1 down to 0); its Y rows
 // past len_b are zero and its Y_h / Y_c are the state after its last step.
 // layout = 1 (opset 14+): X / Y / states are batch-major; converted at the edges.
+#include <dnnl.h>
+
 #include <algorithm>
 #include <memory>
 #include <type_traits>
@@ -359,6 +361,19 @@ class Recurrent final : public OpKernel {
     });
   }
 
+  // out[rows, cols] = x[rows, depth] w[cols, depth]^T with oneDNN's sgemm: it runs on our OpenMP team (one thread
+  // inside the directions' parallel region), where the pthread OpenBLAS Debian ships would
+  // start its own pool, whose threads spin after the call and take the cores the other
+  // direction needs.
+  static void project_inputs(int64_t rows, int64_t cols, int64_t depth, const float* x, const float* w, float* out) {
+    if (rows == 0 || cols == 0) return;
+    if (depth == 0) {
+      std::fill_n(out, rows * cols, 0.0f);
+      return;
+    }
+    dnnl_sgemm('N', 'T', rows, cols, depth, 1.0f, x, depth, w, depth, 0.0f, out, cols);
+  }
+
   // One direction: X W^T for every step (the gates' input parts; the cell adds the biases, so
   // no pass over this buffer, 4 MB at batch 8), then the recurrence.
   void lstm_direction_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, std::vector<float>& y,
@@ -367,7 +382,7 @@ class Recurrent final : public OpKernel {
     const int D = pb.dirs;
     const bool reverse = reversed(d);
     std::unique_ptr<float[]> xw(new float[static_cast<size_t>(S * B * GH)]);
-    rnn::gemm_nt(S * B, GH, I, pb.x.data, I, pb.w.data + d * GH * I, I, 0.0f, xw.get(), GH);
+    project_inputs(S * B, GH, I, pb.x.data, pb.w.data + d * GH * I, xw.get());
     std::vector<float> bias(static_cast<size_t>(GH));  // Wb + Rb
     const float* wb = pb.b.data() + d * 2 * GH;
     for (int64_t j = 0; j < GH; ++j) bias[j] = wb[j] + wb[GH + j];
