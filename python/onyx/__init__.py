@@ -6,11 +6,16 @@ Scripts written for onnxruntime switch with one line::
     sess = ort.InferenceSession("model.onnx")
     outputs = sess.run(None, {"input": x})
 """
+import datetime
 import enum
 import os
 import warnings
 
-from . import _onyx
+# Idle OpenMP threads spin only briefly (see src/core/spin_policy.h);
+# libgomp reads this when it loads, which is when _onyx is imported.
+if "OMP_WAIT_POLICY" not in os.environ:
+    os.environ.setdefault("GOMP_SPINCOUNT", "2000")
+from . import _onyx  # noqa: E402
 
 __version__ = "0.1.0"
 
@@ -164,10 +169,6 @@ class InferenceSession:
             if unknown:
                 warnings.warn(f"onyx has no provider {', '.join(unknown)}; using "
                               f"{', '.join(_PROVIDERS)}", RuntimeWarning, stacklevel=2)
-        if options.enable_profiling:
-            raise NotImplemented("SessionOptions.enable_profiling is not supported yet")
-        if options.optimized_model_filepath:
-            raise NotImplemented("SessionOptions.optimized_model_filepath is not supported yet")
         if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
             model = bytes(path_or_bytes)
             self._model_path = None
@@ -178,6 +179,12 @@ class InferenceSession:
         self._session = _onyx._Session(model, int(options.intra_op_num_threads),
                                        getattr(options, "_custom_ops", None),
                                        _optimizer_level(options.graph_optimization_level))
+        if options.optimized_model_filepath:
+            # The graph as the session runs it, after the optimizer (fused ops in domain onyx).
+            self._session.save_optimized(os.fspath(options.optimized_model_filepath))
+        self._profiling = bool(options.enable_profiling)
+        if self._profiling:
+            self._session.start_profiling()
         self._inputs = [NodeArg(*t) for t in self._session.inputs()]
         self._overridable = [NodeArg(*t) for t in self._session.overridable_initializers()]
         self._outputs = [NodeArg(*t) for t in self._session.outputs()]
@@ -208,6 +215,18 @@ class InferenceSession:
             unknown = [p for p in providers if p not in _PROVIDERS]
             if unknown:
                 raise ValueError(f"unknown providers {unknown}; onyx has {_PROVIDERS}")
+
+    def end_profiling(self):
+        """Stops profiling and writes the Chrome trace (per-node events of every run since the
+        session was made) to `<profile_file_prefix>_<date>_<time>.json` in the current folder;
+        returns that file name, or "" when profiling was not enabled."""
+        if not self._profiling:
+            return ""
+        stamp = datetime.datetime.now().strftime("%Y-%m-%d_%H-%M-%S")
+        path = f"{self._sess_options.profile_file_prefix}_{stamp}.json"
+        self._session.end_profiling(path)
+        self._profiling = False
+        return path
 
     def run(self, output_names, input_feed, run_options=None):
         """Runs the model: `output_names` None for all outputs; `input_feed` maps input names

@@ -12,7 +12,9 @@
 #include "api/handles.h"
 #include "convert.h"
 #include "errors.h"
+#include "exec/profiler.h"
 #include "exec/session.h"
+#include "onnx/model_writer.h"
 
 namespace onyx::python {
 namespace {
@@ -134,6 +136,23 @@ class PySession {
     return d;
   }
 
+  // Writes the graph as optimized at load (fused ops in the onyx domain) as an ONNX model.
+  void save_optimized(const std::string& path) const {
+    Status s = onnx_export::save_model(session_->model(), path);
+    if (!s.ok()) throw StatusError(std::move(s));
+  }
+
+  // Profiling (SessionOptions.enable_profiling): every later run records per-node events.
+  void start_profiling() { profiler_ = std::make_unique<Profiler>(); }
+  // Writes the Chrome trace and stops profiling; returns false when profiling was not on.
+  bool end_profiling(const std::string& path) {
+    if (!profiler_) return false;
+    Status s = profiler_->write_chrome_trace(path);
+    profiler_.reset();
+    if (!s.ok()) throw StatusError(std::move(s));
+    return true;
+  }
+
   py::list run(const py::object& output_names, const py::dict& feeds) const {
     // Types of what a caller may feed, to convert lists and scalars and to check dtypes.
     std::map<std::string, const ir::TypeInfo*> types;
@@ -157,7 +176,9 @@ class PySession {
     Result<std::vector<Value>> result = std::vector<Value>{};
     {
       py::gil_scoped_release release;
-      result = session_->run(values, names);
+      RunOptions run_options;
+      run_options.profiler = profiler_.get();
+      result = session_->run(values, names, run_options);
     }
     std::vector<Value> outs = unwrap(std::move(result));
     // Feeds are views of the caller's arrays; an output that is one of them (Identity, Reshape)
@@ -174,6 +195,7 @@ class PySession {
 
  private:
   std::unique_ptr<Session> session_;
+  std::unique_ptr<Profiler> profiler_;  // shared by concurrent runs (Profiler is thread-safe)
 };
 
 }  // namespace
@@ -202,6 +224,9 @@ PYBIND11_MODULE(_onyx, m) {
       .def("overridable_initializers", &PySession::overridable_initializers)
       .def("outputs", &PySession::outputs)
       .def("metadata", &PySession::metadata)
+      .def("save_optimized", &PySession::save_optimized, py::arg("path"))
+      .def("start_profiling", &PySession::start_profiling)
+      .def("end_profiling", &PySession::end_profiling, py::arg("path"))
       .def("run", &PySession::run, py::arg("output_names"), py::arg("feeds"));
 }
 

@@ -1,5 +1,6 @@
 """onyx's onnxruntime-compatible Python API: sessions, metadata, values of every kind, errors,
 threads."""
+import json
 import pathlib
 import threading
 
@@ -185,11 +186,59 @@ def test_concurrent_runs_from_threads(tmp_path):
     assert errors == []
 
 
-def test_unsupported_options_say_so(tmp_path):
+def relu_chain_model():
+    """x -> Identity -> Conv -> Relu: the optimizer drops the Identity and fuses the Relu."""
+    w = np.arange(8, dtype=np.float32).reshape(2, 1, 2, 2) / 8 - 0.4
+    g = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["x1"], name="id"),
+         helper.make_node("Conv", ["x1", "w"], ["c"], name="conv"),
+         helper.make_node("Relu", ["c"], ["y"], name="relu")], "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 3, 3])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 2, 2, 2])],
+        initializer=[onnx.numpy_helper.from_array(w, "w")])
+    return helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+
+
+def test_optimized_model_filepath_saves_the_optimized_graph(tmp_path):
+    opts = onyx.SessionOptions()
+    opts.optimized_model_filepath = str(tmp_path / "opt.onnx")
+    path = save(relu_chain_model(), tmp_path)
+    x = np.linspace(-1, 1, 9, dtype=np.float32).reshape(1, 1, 3, 3)
+    want = onyx.InferenceSession(str(path)).run(None, {"x": x})[0]
+    onyx.InferenceSession(str(path), sess_options=opts)
+    saved = onnx.load(opts.optimized_model_filepath)
+    onnx.checker.check_model(saved)
+    assert [n.op_type for n in saved.graph.node] == ["FusedConv"]
+    got = onyx.InferenceSession(opts.optimized_model_filepath).run(None, {"x": x})[0]
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    # ORT_DISABLE_ALL keeps the graph as written.
+    opts.graph_optimization_level = onyx.GraphOptimizationLevel.ORT_DISABLE_ALL
+    onyx.InferenceSession(str(path), sess_options=opts)
+    assert [n.op_type for n in onnx.load(opts.optimized_model_filepath).graph.node] == \
+        ["Identity", "Conv", "Relu"]
+
+
+def test_profiling_writes_a_chrome_trace(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     opts = onyx.SessionOptions()
     opts.enable_profiling = True
-    with pytest.raises(onyx.NotImplemented, match="profiling"):
-        onyx.InferenceSession(str(save(add_model(), tmp_path)), sess_options=opts)
+    opts.graph_optimization_level = onyx.GraphOptimizationLevel.ORT_DISABLE_ALL
+    sess = onyx.InferenceSession(str(save(relu_chain_model(), tmp_path)), sess_options=opts)
+    x = np.zeros((1, 1, 3, 3), np.float32)
+    for _ in range(3):
+        sess.run(None, {"x": x})
+    name = sess.end_profiling()
+    assert name.startswith("onyx_profile_") and name.endswith(".json")
+    events = json.loads((tmp_path / name).read_text())
+    nodes = [e for e in events if e.get("cat") == "node"]
+    assert sorted({e["name"] for e in nodes}) == ["conv", "id", "relu"]
+    assert len(nodes) == 9 and all(e["ph"] == "X" and e["dur"] >= 0 for e in nodes)
+    assert {e["args"]["op"] for e in nodes} == {"Identity", "Conv", "Relu"}
+    assert sess.end_profiling() == ""  # stopped
+    assert onyx.InferenceSession(str(save(add_model(), tmp_path))).end_profiling() == ""
+
+
+def test_unknown_providers_warn(tmp_path):
     with pytest.warns(RuntimeWarning, match="CUDAExecutionProvider"):
         onyx.InferenceSession(str(save(add_model(), tmp_path)),
                               providers=["CUDAExecutionProvider", "CPUExecutionProvider"])

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "core/spin_policy.h"
 
 namespace {
 
@@ -26,6 +27,7 @@ void usage() {
 }  // namespace
 
 int main(int argc, char** argv) {
+  onyx::set_spin_policy_and_reexec(argv);
   if (argc < 2 || !std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help")) {
     usage();
     return argc < 2 ? 2 : 0;

@@ -32,18 +32,21 @@ struct TanhOp : NoAttrs {
   C operator()(C x) const {
     return std::tanh(x);
   }
+  std::optional<DnnlEltwiseCall> dnnl() const { return DnnlEltwiseCall{dnnl_ops::Eltwise::kTanh}; }
 };
 struct SigmoidOp : NoAttrs {
   template <typename C>
   C operator()(C x) const {
     return sigmoid(x);
   }
+  std::optional<DnnlEltwiseCall> dnnl() const { return DnnlEltwiseCall{dnnl_ops::Eltwise::kLogistic}; }
 };
 struct SoftplusOp : NoAttrs {
   template <typename C>
   C operator()(C x) const {
     return softplus(x);
   }
+  // No oneDNN path: its soft_relu loses relative accuracy for very negative x (log(1 + e^x)).
 };
 struct SoftsignOp : NoAttrs {
   template <typename C>
@@ -56,6 +59,7 @@ struct MishOp : NoAttrs {
   C operator()(C x) const {
     return x * std::tanh(softplus(x));
   }
+  std::optional<DnnlEltwiseCall> dnnl() const { return DnnlEltwiseCall{dnnl_ops::Eltwise::kMish}; }
 };
 struct HardSwishOp : NoAttrs {
   template <typename C>
@@ -86,6 +90,7 @@ struct EluOp {
   C operator()(C x) const {
     return x < C(0) ? static_cast<C>(alpha) * std::expm1(x) : x;
   }
+  std::optional<DnnlEltwiseCall> dnnl() const { return DnnlEltwiseCall{dnnl_ops::Eltwise::kElu, alpha}; }
 };
 struct SeluOp {
   float alpha = 1.67326319217681884765625f;
@@ -135,6 +140,9 @@ struct GeluOp {
       return C(0.5) * x * (C(1) + std::tanh(k * (x + C(0.044715) * x * x * x)));
     }
     return C(0.5) * x * (C(1) + std::erf(x * static_cast<C>(0.7071067811865476)));
+  }
+  std::optional<DnnlEltwiseCall> dnnl() const {
+    return DnnlEltwiseCall{tanh_approx ? dnnl_ops::Eltwise::kGeluTanh : dnnl_ops::Eltwise::kGeluErf};
   }
 };
 struct HardSigmoidOp {

@@ -9,7 +9,9 @@
 
 #include <cmath>
 #include <cstdint>
+#include <concepts>
 #include <limits>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -17,6 +19,7 @@
 #include "core/data_type.h"
 #include "core/tensor.h"
 #include "core/thread_pool.h"
+#include "ops/common/dnnl_eltwise.h"
 #include "ops/kernel.h"
 
 namespace onyx::math {
@@ -222,6 +225,18 @@ struct NoAttrs {
 
 // Unary kernel: Y = Op(X), same dtype. Op: `template <typename C> C operator()(C) const` on the
 // compute type, plus init(KernelInfo).
+//
+// An Op with `std::optional<DnnlEltwiseCall> dnnl() const` has a oneDNN (vectorized)
+// equivalent, used for large float tensors (ops/common/dnnl_eltwise.h).
+struct DnnlEltwiseCall {
+  dnnl_ops::Eltwise f;
+  float alpha = 0.f;
+};
+template <typename Op>
+concept HasDnnlEltwise = requires(const Op& op) {
+  { op.dnnl() } -> std::same_as<std::optional<DnnlEltwiseCall>>;
+};
+
 template <typename Op, typename Types>
 class UnaryKernel final : public OpKernel {
  public:
@@ -231,6 +246,14 @@ class UnaryKernel final : public OpKernel {
     return dispatch<Types>(x->dtype(), [&]<typename T>() -> Status {
       Tensor& y = ctx.allocate_output(0, x->dtype(), x->shape());
       const Op& op = op_;
+      if constexpr (HasDnnlEltwise<Op> && std::is_same_v<T, float>) {
+        if (const auto call = op.dnnl()) {
+          if (dnnl_ops::eltwise(call->f, call->alpha, x->data<float>(), y.data<float>(),
+                                x->numel(), ctx.pool())) {
+            return Status::OK();
+          }
+        }
+      }
       unary_loop(ctx.pool(), x->data<T>(), y.data<T>(), x->numel(),
                  [&op](const T& v) { return store<T>(op(load(v))); });
       return Status::OK();

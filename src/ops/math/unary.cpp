@@ -17,9 +17,20 @@ namespace {
     }                                 \
   };
 
-ONYX_FLOAT_UNARY(SqrtOp, std::sqrt(x))
-ONYX_FLOAT_UNARY(ExpOp, std::exp(x))
-ONYX_FLOAT_UNARY(LogOp, std::log(x))
+// The same, with a oneDNN equivalent for large float tensors.
+#define ONYX_FLOAT_UNARY_DNNL(NAME, EXPR, ELTWISE)                                     \
+  struct NAME : NoAttrs {                                                              \
+    template <typename C>                                                              \
+    C operator()(C x) const {                                                          \
+      return static_cast<C>(EXPR);                                                     \
+    }                                                                                  \
+    std::optional<DnnlEltwiseCall> dnnl() const { return DnnlEltwiseCall{ELTWISE}; } \
+  };
+
+ONYX_FLOAT_UNARY_DNNL(SqrtOp, std::sqrt(x), dnnl_ops::Eltwise::kSqrt)
+ONYX_FLOAT_UNARY_DNNL(ExpOp, std::exp(x), dnnl_ops::Eltwise::kExp)
+ONYX_FLOAT_UNARY_DNNL(LogOp, std::log(x), dnnl_ops::Eltwise::kLog)
+#undef ONYX_FLOAT_UNARY_DNNL
 ONYX_FLOAT_UNARY(ReciprocalOp, C(1) / x)
 ONYX_FLOAT_UNARY(FloorOp, std::floor(x))
 ONYX_FLOAT_UNARY(CeilOp, std::ceil(x))

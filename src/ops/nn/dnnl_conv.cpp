@@ -5,6 +5,8 @@
 #include <cstring>
 #include <exception>
 
+#include "ops/common/dnnl_engine.h"
+
 namespace onyx::nn {
 
 namespace {
@@ -12,11 +14,6 @@ namespace {
 using dnnl::memory;
 using tag = memory::format_tag;
 using dt = memory::data_type;
-
-const dnnl::engine& cpu_engine() {
-  static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
-}
 
 tag plain_tag(size_t spatial_rank) {
   switch (spatial_rank) {
@@ -83,7 +80,7 @@ DnnlConvolution::~DnnlConvolution() = default;
 
 bool dnnl_available() {
   try {
-    (void)cpu_engine();
+    (void)dnnl_cpu_engine();
     return true;
   } catch (const std::exception&) {
     return false;
@@ -95,7 +92,7 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
     const float* bias, const PostOps& post) {
   if (w.rank() < 1 || w.rank() > 3) return NotImplemented("oneDNN convolution of rank ", w.rank());
   try {
-    const dnnl::engine& eng = cpu_engine();
+    const dnnl::engine& eng = dnnl_cpu_engine();
     memory::dims src{N, C}, dst{N, M}, wei, strides, dilates, pad_l, pad_r;
     const bool grouped = G > 1;
     if (grouped) {
@@ -157,7 +154,7 @@ Status DnnlConvolution::run(const float* x, float* y, const ThreadPool* pool) co
   const Impl& im = *impl_;
   try {
     if (pool != nullptr) pool->bind_library_threads();
-    const dnnl::engine& eng = cpu_engine();
+    const dnnl::engine& eng = dnnl_cpu_engine();
     dnnl::stream stream(eng);
     memory user_src(im.user_src, eng, const_cast<float*>(x));
     memory user_dst(im.user_dst, eng, y);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ops/common/axes.h"
+#include "ops/common/dnnl_eltwise.h"
 #include "ops/normalization/norm_util.h"
 #include "ops/registry.h"
 
@@ -91,6 +92,13 @@ class SoftmaxLike final : public OpKernel {
     }
     Tensor& y = ctx.allocate_output(0, x->dtype(), x->shape());
     if (x->numel() == 0) return Status::OK();
+    if constexpr (K != SoftKind::kHardmax) {
+      if (x->dtype() == DataType::kFloat &&
+          dnnl_ops::softmax(K == SoftKind::kLogSoftmax, x->data<float>(), y.data<float>(), outer,
+                            n, inner, ctx.pool())) {
+        return Status::OK();
+      }
+    }
     return dispatch<FloatTypes>(x->dtype(), [&]<typename T>() {
       const T* in = x->data<T>();
       T* out = y.data<T>();

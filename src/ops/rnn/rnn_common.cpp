@@ -1,6 +1,7 @@
 #include "ops/rnn/rnn_common.h"
 
 #include <cblas.h>
+#include <dnnl.h>
 
 #include <algorithm>
 #include <cctype>
@@ -98,9 +99,8 @@ void gemm_nt(int64_t M, int64_t N, int64_t K, const float* A, int64_t lda, const
     }
     return;
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(M), static_cast<int>(N),
-              static_cast<int>(K), 1.0f, A, static_cast<int>(lda), B, static_cast<int>(ldb), beta, C,
-              static_cast<int>(ldc));
+  // oneDNN, like linalg::gemm (docs/performance.md).
+  dnnl_sgemm('N', 'T', M, N, K, 1.0f, A, lda, B, ldb, beta, C, ldc);
 }
 
 void gemm_nt(int64_t M, int64_t N, int64_t K, const double* A, int64_t lda, const double* B,

@@ -29,10 +29,12 @@ bool attr_empty(const ir::Node& n, const char* name) {
 // Index of the MatMul / FusedMatMul producing `v` (read only by its one consumer) which may
 // still take `what` ("scale", "bias", "activation"); -1 otherwise.
 int fusable_matmul(RewriteContext& ctx, const std::string& v, const std::string& what) {
-  if (!ctx.single_consumer(v) || !is_float(ctx, v)) return -1;
+  if (!ctx.single_consumer(v)) return -1;
   const int p = ctx.producer_index(v);
   if (p < 0 || ctx.is_removed(p)) return -1;
   const ir::Node& n = ctx.node(p);
+  // The element type is A's (a fused node's output may have no recorded type).
+  if (n.inputs.empty() || !is_float(ctx, n.inputs[0])) return -1;
   if (n.op_type == "MatMul" && n.domain.empty()) return p;
   if (n.op_type != "FusedMatMul" || n.domain != kOnyxDomain) return -1;
   const bool has_bias = n.inputs.size() > 2 && !n.inputs[2].empty();
@@ -119,19 +121,22 @@ bool fuse_matmul_bias(RewriteContext& ctx, int i) {
     const std::string& bias = n.inputs[1 - side];
     const int p = fusable_matmul(ctx, y, "bias");
     if (p < 0) continue;
-    const auto ys = ctx.index().static_shape(y);
+    // Only the bias and B need static shapes: with symbolic batch / sequence dims (models
+    // exported with dynamic axes) y's rank is enough to know the Add does not broadcast y.
     const auto bs = ctx.index().static_shape(bias);
-    const auto outs = ctx.index().static_shape(n.outputs[0]);
-    if (!ys || !bs || !outs || *ys != *outs || ys->size() < 2 || bs->empty()) continue;
-    // bias: [N] or [1, .., 1, N].
-    if (bs->back() != ys->back() ||
-        std::any_of(bs->begin(), bs->end() - 1, [](int64_t d) { return d != 1; })) {
+    const ir::Node& mm = ctx.node(p);
+    const auto ws = ctx.index().static_shape(mm.inputs[1]);
+    const ir::TypeInfo* yt = ctx.index().type(y);
+    const ir::TypeInfo* at = ctx.index().type(mm.inputs[0]);
+    if (!bs || bs->empty() || !ws || ws->size() < 2 || yt == nullptr || !yt->shape ||
+        at == nullptr || !at->shape || at->shape->size() < 2 || !is_float(ctx, bias)) {
       continue;
     }
-    const ir::TypeInfo* at = ctx.index().type(ctx.node(p).inputs[0]);
-    const ir::TypeInfo* bt = ctx.index().type(ctx.node(p).inputs[1]);
-    if (at == nullptr || bt == nullptr || !at->shape || !bt->shape || at->shape->size() < 2 ||
-        bt->shape->size() < 2 || !is_float(ctx, bias)) {
+    const ir::Attribute* tb = mm.find_attribute("transB");
+    const int64_t N = tb != nullptr && tb->i != 0 ? (*ws)[ws->size() - 2] : ws->back();
+    // bias: [N] or [1, .., 1, N], of rank at most y's.
+    if (yt->shape->size() < std::max<size_t>(2, bs->size()) || bs->back() != N ||
+        std::any_of(bs->begin(), bs->end() - 1, [](int64_t d) { return d != 1; })) {
       continue;
     }
     const std::string out = n.outputs[0], b = bias;

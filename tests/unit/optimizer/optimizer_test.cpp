@@ -275,6 +275,34 @@ TEST(Optimizer, ConvWithASecondReaderIsNotFused) {
   EXPECT_EQ(count_op(m, "BatchNormalization"), 1);
 }
 
+// As torch.onnx.export writes a linear layer with dynamic axes: Add(bias, MatMul(x, W)) where
+// x has symbolic batch and sequence dims; only the bias and W have static shapes.
+TEST(Optimizer, MatMulBiasActivationFuseWithSymbolicDims) {
+  ModelBuilder b;
+  const std::vector<ir::Dim> x_dims{ir::Dim::named("batch"), ir::Dim::named("seq"),
+                                    ir::Dim::known(8)};
+  const std::vector<ir::Dim> mm_dims{ir::Dim::named("batch"), ir::Dim::named("seq"),
+                                     ir::Dim::known(4)};
+  b.model.graph.inputs.push_back({"x", ir::TypeInfo::tensor(DataType::kFloat, x_dims), {}});
+  b.model.graph.value_info.push_back({"mm", ir::TypeInfo::tensor(DataType::kFloat, mm_dims), {}});
+  b.output("y").constant("w", random_tensor({8, 4}, 21)).constant("bias", random_tensor({4}, 22));
+  b.node("MatMul", {"x", "w"}, {"mm"}).node("Add", {"bias", "mm"}, {"a"}).node("Relu", {"a"}, {"y"});
+  ir::Model m = b.model;
+  const auto report = optimize(m, 2);
+  ASSERT_EQ(m.graph.nodes.size(), 1u) << report.to_string();
+  EXPECT_EQ(m.graph.nodes[0].op_type, "FusedMatMul");
+  EXPECT_EQ(m.graph.nodes[0].inputs, (std::vector<std::string>{"x", "w", "bias"}));
+  expect_same_results(b.model, {{"x", Value(random_tensor({2, 3, 8}, 23))}}, 2);
+
+  // A bias that broadcasts y to more dims ([2, 1, 4] against [batch, seq, 4] is fine, but
+  // [5, 1, 1, 4] would grow the rank) stays a separate Add.
+  ModelBuilder c = b;
+  c.model.graph.initializers["bias"] = random_tensor({5, 1, 1, 4}, 24);
+  ir::Model m2 = c.model;
+  optimize(m2, 2);
+  EXPECT_EQ(count_op(m2, "Add"), 1);
+}
+
 TEST(Optimizer, MaxRewritesStopsEarly) {
   ModelBuilder b;
   b.input("x", {2}).output("y");
