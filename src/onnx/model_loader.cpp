@@ -1,9 +1,14 @@
 #include "onnx/model_loader.h"
 
+#include <fcntl.h>
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl.h>
 #include <google/protobuf/unknown_field_set.h>
 #include <onnx/onnx_pb.h>
 #include <onnx/shape_inference/implementation.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <climits>
 #include <set>
@@ -26,7 +31,9 @@ struct Converter {
   std::string base_dir;
   int depth = 0;
 
-  Result<ir::Graph> graph(const onnx::GraphProto& g);
+  // `owned`, when given, is `g` itself, mutable: each initializer's bytes are freed once
+  // converted, so a model's weights are not held twice while loading (peak memory).
+  Result<ir::Graph> graph(const onnx::GraphProto& g, onnx::GraphProto* owned = nullptr);
   Result<ir::Node> node(const onnx::NodeProto& n, const std::map<std::string, int64_t>& imports);
   Result<ir::Attribute> attribute(const onnx::AttributeProto& a);
 };
@@ -195,17 +202,19 @@ Result<ir::Node> Converter::node(const onnx::NodeProto& n,
   return out;
 }
 
-Result<ir::Graph> Converter::graph(const onnx::GraphProto& g) {
+Result<ir::Graph> Converter::graph(const onnx::GraphProto& g, onnx::GraphProto* owned) {
   if (++depth > 64) return InvalidGraph("subgraphs nested more than 64 deep");
   ir::Graph out;
   out.name = g.name();
-  for (const auto& t : g.initializer()) {
+  for (int i = 0; i < g.initializer_size(); ++i) {
+    const onnx::TensorProto& t = g.initializer(i);
     if (t.name().empty()) return InvalidGraph("graph '", g.name(), "' has an unnamed initializer");
     auto tensor = tensor_from_proto(t, base_dir);
     if (!tensor.ok()) return tensor.status().with_context("initializer '" + t.name() + "': ");
     if (!out.initializers.emplace(t.name(), std::move(tensor).value()).second) {
       return InvalidGraph("graph '", g.name(), "' has two initializers named '", t.name(), "'");
     }
+    if (owned != nullptr) std::string().swap(*owned->mutable_initializer(i)->mutable_raw_data());
   }
   for (const auto& sp : g.sparse_initializer()) {
     ONYX_ASSIGN_OR_RETURN(Tensor dense, sparse_to_dense(sp, base_dir));
@@ -298,17 +307,20 @@ void forget_graph_dims(onnx::GraphProto& g) {
   g.clear_value_info();
 }
 
-Result<ir::Model> convert_model(const std::string& bytes, const std::string& base_dir,
-                                const LoadOptions& options) {
-  onnx::ModelProto proto;
-  google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t*>(bytes.data()),
-                                               static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
+// Parses a ModelProto from `stream` (bounded: 2 GiB, nesting 200).
+Status parse_model(google::protobuf::io::CodedInputStream& stream, bool empty,
+                   onnx::ModelProto* proto) {
   stream.SetTotalBytesLimit(INT_MAX);
   stream.SetRecursionLimit(200);
-  if (bytes.empty() || !proto.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
+  if (empty || !proto->ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
     return InvalidGraph("not a valid ONNX model (the protobuf could not be parsed; the file may ",
                         "be truncated or of another format)");
   }
+  return Status::OK();
+}
+
+Result<ir::Model> convert_model(onnx::ModelProto& proto, const std::string& base_dir,
+                                const LoadOptions& options) {
   if (!proto.has_graph()) return InvalidGraph("the model has no graph");
   if (proto.ir_version() < kMinIrVersion || proto.ir_version() > kMaxIrVersion) {
     return NotImplemented("IR version ", proto.ir_version(), " is not supported (onyx reads ",
@@ -332,7 +344,7 @@ Result<ir::Model> convert_model(const std::string& bytes, const std::string& bas
   infer_types(proto, model.opset_imports);
 
   Converter conv{model.opset_imports, base_dir};
-  ONYX_ASSIGN_OR_RETURN(model.graph, conv.graph(proto.graph()));
+  ONYX_ASSIGN_OR_RETURN(model.graph, conv.graph(proto.graph(), proto.mutable_graph()));
 
   for (const auto& f : proto.functions()) {
     ir::FunctionDef fn;
@@ -362,7 +374,12 @@ Result<ir::Model> load_model_from_bytes(const std::string& bytes, const std::str
   // Sizes read from the file are bounded before allocating; this catches what slips through
   // (std::length_error from the allocation limit, bad_alloc) so a file can never abort us.
   try {
-    return convert_model(bytes, base_dir, options);
+    onnx::ModelProto proto;
+    google::protobuf::io::CodedInputStream stream(
+        reinterpret_cast<const uint8_t*>(bytes.data()),
+        static_cast<int>(std::min<size_t>(bytes.size(), INT_MAX)));
+    ONYX_RETURN_IF_ERROR(parse_model(stream, bytes.empty(), &proto));
+    return convert_model(proto, base_dir, options);
   } catch (const std::bad_alloc&) {
     return InvalidGraph("out of memory while loading the model");
   } catch (const std::exception& e) {
@@ -370,9 +387,44 @@ Result<ir::Model> load_model_from_bytes(const std::string& bytes, const std::str
   }
 }
 
+namespace {
+
+// Parses straight from the file (no copy of the whole file in memory next to the parsed
+// message), then converts.
+Result<ir::Model> load_model_from_file(const std::string& path, const LoadOptions& options) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    // read_whole_file words the error (missing file, permission, a folder) as elsewhere.
+    ONYX_ASSIGN_OR_RETURN(std::string bytes, read_whole_file(path));
+    return load_model_from_bytes(bytes, parent_dir(path), options);
+  }
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    ONYX_ASSIGN_OR_RETURN(std::string bytes, read_whole_file(path));
+    return load_model_from_bytes(bytes, parent_dir(path), options);
+  }
+  const bool empty = st.st_size == 0;
+  try {
+    onnx::ModelProto proto;
+    {
+      google::protobuf::io::FileInputStream file(fd);
+      file.SetCloseOnDelete(true);
+      google::protobuf::io::CodedInputStream stream(&file);
+      ONYX_RETURN_IF_ERROR(parse_model(stream, empty, &proto));
+    }
+    return convert_model(proto, parent_dir(path), options);
+  } catch (const std::bad_alloc&) {
+    return InvalidGraph("out of memory while loading the model");
+  } catch (const std::exception& e) {
+    return InvalidGraph(e.what());
+  }
+}
+
+}  // namespace
+
 Result<ir::Model> load_model(const std::string& path, const LoadOptions& options) {
-  ONYX_ASSIGN_OR_RETURN(std::string bytes, read_whole_file(path));
-  auto model = load_model_from_bytes(bytes, parent_dir(path), options);
+  auto model = load_model_from_file(path, options);
   if (!model.ok()) return model.status().with_context("'" + path + "': ");
   return model;
 }
