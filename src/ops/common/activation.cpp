@@ -1,5 +1,7 @@
 #include "ops/common/activation.h"
 
+#include "ops/common/dnnl_eltwise.h"
+
 namespace onyx {
 
 std::optional<ActivationSpec> parse_activation(const std::string& name,
@@ -55,6 +57,30 @@ Result<ActivationSpec> read_activation_attrs(const KernelInfo& info) {
                       params.size(), " parameters");
   }
   return *spec;
+}
+
+namespace {
+
+std::optional<dnnl_ops::Eltwise> dnnl_form(Activation kind) {
+  switch (kind) {
+    case Activation::kSigmoid: return dnnl_ops::Eltwise::kLogistic;
+    case Activation::kTanh: return dnnl_ops::Eltwise::kTanh;
+    case Activation::kGelu: return dnnl_ops::Eltwise::kGeluErf;
+    case Activation::kGeluTanh: return dnnl_ops::Eltwise::kGeluTanh;
+    default: return std::nullopt;
+  }
+}
+
+}  // namespace
+
+bool dnnl_activation_applies(const ActivationSpec& a, int64_t n) {
+  return n >= dnnl_ops::kMinElements && dnnl_form(a.kind).has_value();
+}
+
+void apply_activation_vectorized(const ActivationSpec& a, float* p, int64_t n,
+                                 const ThreadPool* pool) {
+  const auto f = dnnl_form(a.kind);
+  if (!f || !dnnl_ops::eltwise(*f, 0.f, p, p, n, pool)) apply_activation(a, p, n);
 }
 
 }  // namespace onyx

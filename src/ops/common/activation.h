@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/thread_pool.h"
 #include "ops/kernel.h"
 
 namespace onyx {
@@ -39,6 +40,13 @@ struct ActivationSpec {
 std::optional<ActivationSpec> parse_activation(const std::string& name,
                                                const std::vector<float>& params);
 const char* activation_name(Activation kind);
+
+// True when apply_activation_vectorized runs `a` over n elements through oneDNN (the
+// transcendental activations, on enough elements to be worth it).
+bool dnnl_activation_applies(const ActivationSpec& a, int64_t n);
+// In place over p[0, n); call only when dnnl_activation_applies.
+void apply_activation_vectorized(const ActivationSpec& a, float* p, int64_t n,
+                                 const ThreadPool* pool);
 
 // The `activation` / `activation_params` attributes of a fused op (none when absent).
 Result<ActivationSpec> read_activation_attrs(const KernelInfo& info);

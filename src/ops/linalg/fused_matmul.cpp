@@ -33,12 +33,14 @@ class FusedMatMul final : public OpKernel {
         (bias != nullptr && bias->dtype() != DataType::kFloat)) {
       return ctx.invalid_argument("FusedMatMul takes float tensors");
     }
-    if (a->rank() < 2 || b->rank() < 2) {
-      return ctx.invalid_argument("A and B must have rank >= 2, got ",
+    if (a->rank() < 1 || b->rank() < 2) {
+      return ctx.invalid_argument("A must have rank >= 1 and B rank >= 2, got ",
                                   shape_to_string(a->shape()), " and ",
                                   shape_to_string(b->shape()));
     }
-    const Shape& as = a->shape();
+    // A of rank 1 is a single row (numpy.matmul), whose M dimension the output drops.
+    const bool vector_a = a->rank() == 1;
+    const Shape as = vector_a ? Shape{1, a->dim(0)} : a->shape();
     const Shape& bs = b->shape();
     const int64_t M = as[as.size() - 2], K = as.back();
     const int64_t K2 = trans_b_ ? bs.back() : bs[bs.size() - 2];
@@ -55,7 +57,7 @@ class FusedMatMul final : public OpKernel {
     auto out_batch = broadcast_shapes({a_batch, b_batch});
     if (!out_batch.ok()) return ctx.invalid_argument(out_batch.status().message());
     Shape out_shape = *out_batch;
-    out_shape.push_back(M);
+    if (!vector_a) out_shape.push_back(M);
     out_shape.push_back(N);
     Tensor& y = ctx.allocate_output(0, DataType::kFloat, out_shape);
     const int64_t batches = shape_numel(*out_batch);
@@ -85,15 +87,21 @@ class FusedMatMul final : public OpKernel {
     const float* bp = bias != nullptr ? bias->data<float>() : nullptr;
     if (bp == nullptr && activation_.kind == Activation::kNone) return Status::OK();
     const int64_t rows = batches * M;
+    // Transcendental activations (GELU, tanh, sigmoid) go to oneDNN's vectorized kernels over
+    // the whole output after the bias; the cheap ones run in the bias loop.
+    const bool vectorized =
+        activation_.kind != Activation::kNone &&
+        dnnl_activation_applies(activation_, y.numel());
     parallel_for(ctx.pool(), rows, 16, [&](int64_t lo, int64_t hi) {
       for (int64_t r = lo; r < hi; ++r) {
         float* row = C + r * N;
         if (bp != nullptr) {
           for (int64_t j = 0; j < N; ++j) row[j] += bp[j];
         }
-        apply_activation(activation_, row, N);
+        if (!vectorized) apply_activation(activation_, row, N);
       }
     });
+    if (vectorized) apply_activation_vectorized(activation_, C, y.numel(), ctx.pool());
     return Status::OK();
   }
 

@@ -126,16 +126,19 @@ bool fuse_matmul_bias(RewriteContext& ctx, int i) {
     const auto bs = ctx.index().static_shape(bias);
     const ir::Node& mm = ctx.node(p);
     const auto ws = ctx.index().static_shape(mm.inputs[1]);
+    if (!bs || bs->empty() || !ws || ws->size() < 2 || !is_float(ctx, bias)) continue;
     const ir::TypeInfo* yt = ctx.index().type(y);
     const ir::TypeInfo* at = ctx.index().type(mm.inputs[0]);
-    if (!bs || bs->empty() || !ws || ws->size() < 2 || yt == nullptr || !yt->shape ||
-        at == nullptr || !at->shape || at->shape->size() < 2 || !is_float(ctx, bias)) {
-      continue;
-    }
+    const bool ranks_known = yt != nullptr && yt->shape && at != nullptr && at->shape;
     const ir::Attribute* tb = mm.find_attribute("transB");
     const int64_t N = tb != nullptr && tb->i != 0 ? (*ws)[ws->size() - 2] : ws->back();
-    // bias: [N] or [1, .., 1, N], of rank at most y's.
-    if (yt->shape->size() < std::max<size_t>(2, bs->size()) || bs->back() != N ||
+    // bias: [N] or [1, .., 1, N], of rank at most y's (so the Add does not broadcast y).
+    // With y's rank unknown (shape arithmetic folded after ONNX's inference ran) only a 1-D
+    // bias is certain not to.
+    if (ranks_known ? yt->shape->size() < std::max<size_t>(2, bs->size()) : bs->size() != 1) {
+      continue;
+    }
+    if (bs->back() != N ||
         std::any_of(bs->begin(), bs->end() - 1, [](int64_t d) { return d != 1; })) {
       continue;
     }
