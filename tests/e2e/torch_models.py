@@ -155,25 +155,59 @@ def check(name, onyx, workdir):
     path = os.path.join(workdir, name + ".onnx")
     torch.onnx.export(model, inputs, path, opset_version=opset, input_names=input_names,
                       do_constant_folding=True)
+    error, _ = run_onyx(onyx, path, input_names, [t.numpy() for t in inputs], workdir)
+    if error is None:
+        error, _ = compare_outputs(path, [t.numpy() for t in expected], workdir)
+    return error
+
+
+def run_onyx(onyx, path, input_names, inputs, workdir, threads=0, timeout=None):
+    """Runs `onyx run` on the model with the given NumPy inputs, outputs written to workdir.
+    Returns (error message or None, [])."""
     cmd = [onyx, "run", path, "-o", workdir]
+    if threads:
+        cmd += ["--threads", str(threads)]
     for n, t in zip(input_names, inputs):
         f = os.path.join(workdir, n + ".in.npy")
-        np.save(f, t.numpy())
+        np.save(f, t)
         cmd += ["-i", f"{n}={f}"]
-    result = subprocess.run(cmd, capture_output=True, text=True)
+    try:
+        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return f"onyx run timed out after {timeout} s", []
     if result.returncode != 0:
-        return f"onyx run failed: {result.stderr.strip()}"
+        return f"onyx run failed ({result.returncode}): {result.stderr.strip()}", []
+    return None, []
+
+
+def compare_outputs(path, expected, workdir):
+    """Compares the outputs `onyx run` wrote to workdir with the expected NumPy arrays, in
+    graph output order. Returns (first error or None, relative L2 error of each output)."""
     import onnx
     outputs = [o.name for o in onnx.load(path, load_external_data=False).graph.output]
+    if len(outputs) != len(expected):
+        return f"model has {len(outputs)} outputs, PyTorch {len(expected)}", []
+    errors = []
     for o, want in zip(outputs, expected):
         got = np.load(os.path.join(workdir, o.replace("/", "_") + ".npy"))
-        want = want.numpy()
         if got.shape != want.shape:
-            return f"output {o}: shape {got.shape}, PyTorch {want.shape}"
-        err = np.linalg.norm((got - want).ravel()) / max(np.linalg.norm(want.ravel()), 1e-12)
+            return f"output {o}: shape {got.shape}, PyTorch {want.shape}", errors
+        if got.dtype != want.dtype:
+            return f"output {o}: dtype {got.dtype}, PyTorch {want.dtype}", errors
+        got, want = got.astype(np.float64), want.astype(np.float64)
+        nan = np.isnan(want)
+        if (np.isnan(got) != nan).any():
+            return f"output {o}: NaN where PyTorch has none (or the reverse)", errors
+        got, want = got[~nan], want[~nan]
+        inf = np.isinf(want)
+        if (got[inf] != want[inf]).any() or np.isinf(got[~inf]).any():
+            return f"output {o}: infinities differ", errors
+        got, want = got[~inf], want[~inf]
+        err = np.linalg.norm(got - want) / max(np.linalg.norm(want), 1e-12)
+        errors.append(err)
         if not err <= 1e-4:
-            return f"output {o}: relative L2 error {err:.3g} > 1e-4"
-    return None
+            return f"output {o}: relative L2 error {err:.3g} > 1e-4", errors
+    return None, errors
 
 
 def main():
