@@ -44,7 +44,8 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_models import (AudioCNN, CausalDecoder, Tagger,  # noqa: E402
-                          TransformerEncoderWithMask, compare_outputs, run_onyx, small_vit)
+                          TransformerEncoderWithMask, compare_outputs, run_onyx, small_vit,
+                          tv)
 
 warnings.filterwarnings("ignore")
 
@@ -74,15 +75,6 @@ CASES = []
 def case(*args, **kwargs):
     CASES.append(Case(*args, **kwargs))
 
-
-def tv(name, **kwargs):
-    def make():
-        import torchvision
-        obj = torchvision.models
-        for part in name.split("."):
-            obj = getattr(obj, part)
-        return obj(weights=None, **kwargs)
-    return make
 
 
 def img(size=64, c=3):
