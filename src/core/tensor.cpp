@@ -1,5 +1,7 @@
 #include "core/tensor.h"
 
+#include "core/allocation_hook.h"
+
 #include <unistd.h>
 
 #include <atomic>
@@ -25,7 +27,16 @@ std::atomic<size_t>& max_allocation() {
 
 constexpr size_t kAlignment = 64;
 
+thread_local AllocationHook* tls_hook = nullptr;
+
 }  // namespace
+
+AllocationHook* current_allocation_hook() { return tls_hook; }
+AllocationHook* set_allocation_hook(AllocationHook* hook) {
+  AllocationHook* previous = tls_hook;
+  tls_hook = hook;
+  return previous;
+}
 
 size_t max_allocation_bytes() { return max_allocation().load(); }
 void set_max_allocation_bytes(size_t bytes) { max_allocation().store(bytes); }
@@ -77,13 +88,16 @@ Tensor::Tensor(DataType dtype, Shape shape) : dtype_(dtype), shape_(std::move(sh
   const size_t used = data_type_storage_bytes(dtype, n);
   size_t bytes = (used + kAlignment - 1) / kAlignment * kAlignment;
   if (bytes == 0) bytes = kAlignment;
-  void* p = std::aligned_alloc(kAlignment, bytes);
-  if (p == nullptr) throw std::bad_alloc();
+  if (AllocationHook* hook = tls_hook) storage_ = hook->allocate(bytes);
+  if (storage_ == nullptr) {
+    void* p = std::aligned_alloc(kAlignment, bytes);
+    if (p == nullptr) throw std::bad_alloc();
+    storage_ = std::shared_ptr<void>(p, std::free);
+  }
+  data_ = storage_.get();
   // The padding bits of a partly used last byte are zero, so packed tensors compare and
   // serialize deterministically.
-  if (used > 0 && is_sub_byte(dtype)) static_cast<unsigned char*>(p)[used - 1] = 0;
-  storage_ = std::shared_ptr<void>(p, std::free);
-  data_ = p;
+  if (used > 0 && is_sub_byte(dtype)) static_cast<unsigned char*>(data_)[used - 1] = 0;
 }
 
 Tensor Tensor::wrap(DataType dtype, Shape shape, void* data, std::shared_ptr<void> owner) {

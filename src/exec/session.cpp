@@ -1,5 +1,7 @@
 #include "exec/session.h"
 
+#include <algorithm>
+
 #include "ir/gradient_graph.h"
 #include "ir/inline_functions.h"
 #include "onnx/model_loader.h"
@@ -56,8 +58,35 @@ Result<std::unique_ptr<Session>> Session::create_unchecked(ir::Model model,
   for (const auto& vi : graph.inputs) {
     (graph.initializers.count(vi.name) ? session->overridable_ : session->inputs_).push_back(vi);
   }
+  const bool control_flow = std::any_of(graph.nodes.begin(), graph.nodes.end(), [](const ir::Node& n) {
+    return std::any_of(n.attributes.begin(), n.attributes.end(),
+                       [](const ir::Attribute& a) { return a.g != nullptr || !a.graphs.empty(); });
+  });
+  if (options.enable_memory_pattern && !control_flow) {
+    session->memory_planner_ = std::make_unique<MemoryPlanner>();
+  }
   return session;
 }
+
+namespace {
+
+// The memory planner's key: every input's type and shape ("-" for an input not fed).
+std::string feed_signature(const std::vector<Value>& inputs) {
+  std::string key;
+  for (const Value& v : inputs) {
+    if (!v.is_tensor()) {
+      key += v.is_none() ? "-;" : "?;";
+      continue;
+    }
+    const Tensor& t = v.tensor();
+    key += std::to_string(static_cast<int>(t.dtype()));
+    for (int64_t d : t.shape()) key += "," + std::to_string(d);
+    key += ';';
+  }
+  return key;
+}
+
+}  // namespace
 
 Status Session::check_feed(const ir::ValueInfo& info, const Value& value) const {
   const ir::TypeInfo& t = info.type;
@@ -135,7 +164,10 @@ Result<std::vector<Value>> Session::run(const NamedValues& feeds,
     pool_->bind_library_threads();  // oneDNN calls of this run use the session's thread count
     Profiler* profiler = run_options.profiler;
     const int64_t start_us = profiler != nullptr ? profiler->now_us() : 0;
+    std::unique_ptr<MemoryPlanner::Run> planned;
+    if (memory_planner_ != nullptr) planned = memory_planner_->begin(feed_signature(inputs));
     auto outputs = plan_->run_outputs(std::move(inputs), {}, positions, pool_.get(), profiler);
+    planned.reset();  // every tensor of the run but its outputs is gone by now
     if (profiler != nullptr) profiler->add_run(start_us, profiler->now_us() - start_us);
     return outputs;
   } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 #include "core/thread_pool.h"
 #include "core/value.h"
 #include "exec/graph_plan.h"
+#include "exec/memory_plan.h"
 #include "ir/graph.h"
 #include "ops/registry.h"
 #include "optimizer/optimizer.h"
@@ -24,6 +25,9 @@ struct SessionOptions {
   // Custom operators (a registry layered over the built-in one, see KernelRegistry::
   // set_fallback); null: built-in operators only.
   std::shared_ptr<const KernelRegistry> custom_ops;
+  // Learn a memory plan per input shape and run from one arena (exec/memory_plan.h), as
+  // onnxruntime's enable_mem_pattern. Graphs with control flow are never planned.
+  bool enable_memory_pattern = true;
 };
 
 using NamedValues = std::vector<std::pair<std::string, Value>>;
@@ -70,6 +74,7 @@ class Session {
   std::vector<ir::ValueInfo> inputs_;
   std::vector<ir::ValueInfo> overridable_;
   opt::OptimizeReport optimize_report_;
+  std::unique_ptr<MemoryPlanner> memory_planner_;  // null: not planned
 };
 
 }  // namespace onyx

@@ -4,6 +4,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "optimizer/nchwc_layout.h"
 #include "optimizer/rewrite.h"
 
 namespace onyx::opt {
@@ -119,6 +120,16 @@ Result<OptimizeReport> optimize(ir::Model& model, const KernelRegistry& registry
   for (int l = 1; l <= level && !driver.limit_reached(); ++l) {
     driver.run(model.graph, model.opset_imports, registry, l);
   }
+  // The layout pass goes last: it only changes how fused convolutions exchange their tensors.
+  const bool layout_disabled =
+      std::find(options.disabled_rules.begin(), options.disabled_rules.end(), kNchwcLayoutPass) !=
+      options.disabled_rules.end();
+  if (level >= kLayout && !layout_disabled && !driver.limit_reached()) {
+    if (const int64_t n = apply_nchwc_layout(model); n > 0) {
+      report.rewrites[kNchwcLayoutPass] += n;
+      report.total += n;
+    }
+  }
   report.nodes_after = model.graph.nodes.size();
   return report;
 }
@@ -126,6 +137,7 @@ Result<OptimizeReport> optimize(ir::Model& model, const KernelRegistry& registry
 std::vector<std::pair<std::string, int>> rule_names() {
   std::vector<std::pair<std::string, int>> out;
   for (const auto& r : all_rules()) out.emplace_back(r.name, r.level);
+  out.emplace_back(kNchwcLayoutPass, kLayout);
   return out;
 }
 

@@ -16,6 +16,7 @@
 #include "ops/linalg/gemm.h"
 #include "ops/nn/geometry.h"
 #include "ops/nn/im2col.h"
+#include "ops/nn/nchwc.h"
 #include "ops/nn/register.h"
 #include "ops/registry.h"
 
@@ -120,12 +121,26 @@ void conv_forward(const T* X, const T* Wt, const T* B, T* Y, int64_t N, int64_t 
 // y = act(conv(x) + b + z). Float convolutions with constant weights run through oneDNN
 // (weights packed once per input shape, post-ops inside the primitive); everything else takes
 // the reference path (im2col + GEMM, or the direct depthwise loop) with the post-ops after it.
+//
+// NchwcConv is FusedConv with its output (and Z) in the blocked NCHWc layout (nchwc.h) and its
+// input blocked too unless `input_nchwc` = 0: the layout pass's convolution.
+enum class ConvVariant { kConv, kFused, kNchwc };
+
 class Conv final : public OpKernel {
  public:
-  explicit Conv(bool fused) : fused_(fused) {}
+  explicit Conv(ConvVariant variant)
+      : fused_(variant != ConvVariant::kConv), nchwc_(variant == ConvVariant::kNchwc) {}
 
   Status init(const KernelInfo& info) override {
     ONYX_RETURN_IF_ERROR(attrs_.read(info));
+    if (nchwc_) {
+      ONYX_ASSIGN_OR_RETURN(int64_t blocked_in, info.attr_int("input_nchwc", 1));
+      input_blocked_ = blocked_in != 0;
+      ONYX_ASSIGN_OR_RETURN(block_, info.attr_int("block", 8));
+      if (!nn::valid_nchwc_block(block_)) {
+        return info.error(StatusCode::kInvalidArgument, "block must be 8 or 16, got ", block_);
+      }
+    }
     ONYX_ASSIGN_OR_RETURN(group_, info.attr_int("group", 1));
     if (group_ <= 0) return info.error(StatusCode::kInvalidArgument, "group must be positive");
     if (fused_) {
@@ -180,6 +195,12 @@ class Conv final : public OpKernel {
       return ctx.invalid_argument("Z must be a ", data_type_name(x->dtype()), " tensor of the ",
                                   "output's shape ", shape_to_string(out_shape));
     }
+    if (nchwc_ && (x->dtype() != DataType::kFloat || M % block_ != 0 ||
+                   (input_blocked_ && C % block_ != 0))) {
+      return ctx.invalid_argument("NchwcConv needs float tensors with channel counts that are "
+                                  "multiples of ", block_, ", got X ",
+                                  shape_to_string(x->shape()), ", W ", shape_to_string(wt->shape()));
+    }
     Tensor& y = ctx.allocate_output(0, x->dtype(), out_shape);
     if (y.numel() == 0) return Status::OK();
     ThreadPool* pool = ctx.pool();
@@ -189,6 +210,7 @@ class Conv final : public OpKernel {
       auto conv = primitive_for(N, C, M, *win);
       if (conv != nullptr) return conv->run(x->data<float>(), y.data<float>(), pool);
     }
+    if (nchwc_) return reference_nchwc(*x, *wt, b, y, *win, pool);
     return dispatch<FloatTypes>(x->dtype(), [&]<typename T>() -> Status {
       if constexpr (linalg::is_half_v<T>) {
         const std::vector<float> fx = linalg::widen(x->data<T>(), x->numel(), pool);
@@ -219,9 +241,38 @@ class Conv final : public OpKernel {
   }
 
  private:
+  // NchwcConv without oneDNN: unblock, convolve as plain NCHW, block the result. y holds Z.
+  Status reference_nchwc(const Tensor& x, const Tensor& wt, const Tensor* b, Tensor& y,
+                         const nn::Window& win, ThreadPool* pool) const {
+    const int64_t N = x.dim(0), C = x.dim(1), M = wt.dim(0);
+    const int64_t I = win.in_numel(), O = win.out_numel();
+    std::vector<float> plain_x;
+    const float* xp = x.data<float>();
+    if (input_blocked_) {
+      plain_x.resize(static_cast<size_t>(x.numel()));
+      nn::nchwc_to_nchw(xp, plain_x.data(), N, C, I, block_, pool);
+      xp = plain_x.data();
+    }
+    std::vector<float> plain_y(static_cast<size_t>(y.numel()));
+    conv_forward<float>(xp, wt.data<float>(), b != nullptr ? b->data<float>() : nullptr,
+                        plain_y.data(), N, C, M, group_, win, pool);
+    if (post_.sum) {
+      std::vector<float> plain_z(plain_y.size());
+      nn::nchwc_to_nchw(y.data<float>(), plain_z.data(), N, M, O, block_, pool);
+      add_into(plain_z.data(), plain_y.data(), y.numel());
+    }
+    apply_activation(post_.activation, plain_y.data(), y.numel());
+    nn::nchw_to_nchwc(plain_y.data(), y.data<float>(), N, M, O, block_, pool);
+    return Status::OK();
+  }
+
   template <typename A, typename T>
   static void add_into(const A* from, T* to, int64_t n) {
     for (int64_t i = 0; i < n; ++i) to[i] = static_cast<T>(static_cast<float>(to[i]) + static_cast<float>(from[i]));
+  }
+
+  nn::ConvLayout blocked_layout() const {
+    return block_ == 16 ? nn::ConvLayout::kBlocked16 : nn::ConvLayout::kBlocked8;
   }
 
   // The oneDNN primitive for this input geometry (made on first use, then cached); null when
@@ -235,13 +286,18 @@ class Conv final : public OpKernel {
     if (it != cache_.end()) return it->second;
     auto made = nn::DnnlConvolution::create(
         N, C, M, group_, w, packable_weights_.data<float>(),
-        packable_bias_.defined() ? packable_bias_.data<float>() : nullptr, post_);
+        packable_bias_.defined() ? packable_bias_.data<float>() : nullptr, post_,
+        nchwc_ && input_blocked_ ? blocked_layout() : nn::ConvLayout::kPlain,
+        nchwc_ ? blocked_layout() : nn::ConvLayout::kPlain);
     auto conv = made.ok() ? *made : nullptr;
     cache_.emplace(std::move(key), conv);
     return conv;
   }
 
   bool fused_;
+  bool nchwc_;
+  bool input_blocked_ = false;
+  int64_t block_ = 8;
   nn::WindowAttrs attrs_;
   int64_t group_ = 1;
   nn::PostOps post_;
@@ -251,10 +307,10 @@ class Conv final : public OpKernel {
   mutable std::map<std::vector<int64_t>, std::shared_ptr<const nn::DnnlConvolution>> cache_;
 };
 
-template <bool Fused>
+template <ConvVariant Variant>
 KernelFactory conv_factory() {
   return [](const KernelInfo& info) -> Result<std::unique_ptr<OpKernel>> {
-    auto k = std::make_unique<Conv>(Fused);
+    auto k = std::make_unique<Conv>(Variant);
     ONYX_RETURN_IF_ERROR(k->init(info));
     return std::unique_ptr<OpKernel>(std::move(k));
   };
@@ -266,10 +322,13 @@ void register_conv(KernelRegistry& r) {
   const std::vector<int> versions = {1, 11, 22};
   for (size_t i = 0; i < versions.size(); ++i) {
     const int until = i + 1 < versions.size() ? versions[i + 1] - 1 : kMaxOnnxOpset;
-    r.add(KernelDef{"", "Conv", versions[i], until, types_of(FloatTypes{}), 0, conv_factory<false>()});
+    r.add(KernelDef{"", "Conv", versions[i], until, types_of(FloatTypes{}), 0, conv_factory<ConvVariant::kConv>()});
   }
   // Our own fused op (docs/fused-ops.md), version 1.
-  r.add(KernelDef{"onyx", "FusedConv", 1, 1, types_of(FloatTypes{}), 0, conv_factory<true>()});
+  r.add(KernelDef{"onyx", "FusedConv", 1, 1, types_of(FloatTypes{}), 0,
+                  conv_factory<ConvVariant::kFused>()});
+  r.add(KernelDef{"onyx", "NchwcConv", 1, 1, {DataType::kFloat}, 0,
+                  conv_factory<ConvVariant::kNchwc>()});
 }
 
 }  // namespace onyx

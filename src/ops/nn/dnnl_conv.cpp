@@ -2,10 +2,13 @@
 
 #include <dnnl.hpp>
 
+#include <cstdint>
 #include <cstring>
+#include <vector>
 #include <exception>
 
 #include "ops/common/dnnl_engine.h"
+#include "ops/nn/nchwc.h"
 
 namespace onyx::nn {
 
@@ -22,6 +25,44 @@ tag plain_tag(size_t spatial_rank) {
     default: return tag::ncdhw;
   }
 }
+
+tag activation_tag(size_t spatial_rank, ConvLayout layout) {
+  switch (layout) {
+    case ConvLayout::kPlain: return plain_tag(spatial_rank);
+    case ConvLayout::kBlocked8:
+      return spatial_rank == 1 ? tag::nCw8c : spatial_rank == 2 ? tag::nChw8c : tag::nCdhw8c;
+    case ConvLayout::kBlocked16:
+      return spatial_rank == 1 ? tag::nCw16c : spatial_rank == 2 ? tag::nChw16c : tag::nCdhw16c;
+  }
+  return plain_tag(spatial_rank);
+}
+
+// Per-thread scratch memory for run(): the primitive's scratchpad and the reorder buffers. It
+// only grows, so after the first run of the largest convolution no run allocates. (run() is
+// never re-entered on one thread, so one buffer per thread suffices.)
+class RunBuffer {
+ public:
+  static constexpr size_t kAlign = 64;
+  // Three 64-byte-aligned regions of the given sizes, valid until the next call on this thread.
+  static void get(size_t a, size_t b, size_t c, void** pa, void** pb, void** pc) {
+    thread_local std::vector<unsigned char> storage;
+    const size_t ra = round_up(a), rb = round_up(b), rc = round_up(c);
+    const size_t need = ra + rb + rc + kAlign;
+    if (storage.size() < need) {
+      storage.clear();
+      storage.shrink_to_fit();
+      storage.resize(need);
+    }
+    auto base = reinterpret_cast<uintptr_t>(storage.data());
+    base = (base + kAlign - 1) & ~(uintptr_t{kAlign} - 1);
+    *pa = reinterpret_cast<void*>(base);
+    *pb = reinterpret_cast<void*>(base + ra);
+    *pc = reinterpret_cast<void*>(base + ra + rb);
+  }
+
+ private:
+  static size_t round_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+};
 
 tag weights_tag(size_t spatial_rank, bool grouped) {
   if (grouped) {
@@ -73,10 +114,25 @@ struct DnnlConvolution::Impl {
   memory weights;  // in pd.weights_desc()
   memory bias;
   bool reorder_src = false, reorder_dst = false, sum = false;
+  // Made once: creating (even looking up) a reorder primitive per run costs tens of microseconds.
+  dnnl::reorder src_in, dst_in, dst_out;
 };
 
 DnnlConvolution::DnnlConvolution() : impl_(std::make_unique<Impl>()) {}
 DnnlConvolution::~DnnlConvolution() = default;
+
+int64_t preferred_nchwc_block() {
+  static const int64_t block = [] {
+    try {
+      const auto isa = static_cast<unsigned>(dnnl::get_effective_cpu_isa());
+      const auto avx512 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core);
+      return (isa & avx512) == avx512 ? int64_t{16} : int64_t{8};
+    } catch (const std::exception&) {
+      return int64_t{8};
+    }
+  }();
+  return block;
+}
 
 bool dnnl_available() {
   try {
@@ -89,7 +145,7 @@ bool dnnl_available() {
 
 Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
     int64_t N, int64_t C, int64_t M, int64_t G, const Window& w, const float* weights,
-    const float* bias, const PostOps& post) {
+    const float* bias, const PostOps& post, ConvLayout src_layout, ConvLayout dst_layout) {
   if (w.rank() < 1 || w.rank() > 3) return NotImplemented("oneDNN convolution of rank ", w.rank());
   try {
     const dnnl::engine& eng = dnnl_cpu_engine();
@@ -111,9 +167,14 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
     }
     auto self = std::shared_ptr<DnnlConvolution>(new DnnlConvolution());
     Impl& im = *self->impl_;
-    im.user_src = memory::desc(src, dt::f32, plain_tag(w.rank()));
-    im.user_dst = memory::desc(dst, dt::f32, plain_tag(w.rank()));
-    const memory::desc any_src(src, dt::f32, tag::any), any_dst(dst, dt::f32, tag::any);
+    im.user_src = memory::desc(src, dt::f32, activation_tag(w.rank(), src_layout));
+    im.user_dst = memory::desc(dst, dt::f32, activation_tag(w.rank(), dst_layout));
+    // A blocked side is fixed (the graph around it expects that layout); a plain one lets
+    // oneDNN choose, reordering inside run() when it chooses something else.
+    const memory::desc any_src =
+        src_layout != ConvLayout::kPlain ? im.user_src : memory::desc(src, dt::f32, tag::any);
+    const memory::desc any_dst =
+        dst_layout != ConvLayout::kPlain ? im.user_dst : memory::desc(dst, dt::f32, tag::any);
     const memory::desc any_wei(wei, dt::f32, tag::any), bias_md({M}, dt::f32, tag::x);
     dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference,
                                          dnnl::algorithm::convolution_direct, any_src, any_wei,
@@ -129,6 +190,14 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
     im.reorder_src = im.pd.src_desc() != im.user_src;
     im.reorder_dst = im.pd.dst_desc() != im.user_dst;
     im.sum = post.sum;
+    auto make_reorder = [&](const memory::desc& from, const memory::desc& to) {
+      return dnnl::reorder(dnnl::reorder::primitive_desc(eng, from, eng, to));
+    };
+    if (im.reorder_src) im.src_in = make_reorder(im.user_src, im.pd.src_desc());
+    if (im.reorder_dst) {
+      im.dst_out = make_reorder(im.pd.dst_desc(), im.user_dst);
+      if (im.sum) im.dst_in = make_reorder(im.user_dst, im.pd.dst_desc());
+    }
 
     // Pack the weights once.
     dnnl::stream stream(eng);
@@ -159,21 +228,25 @@ Status DnnlConvolution::run(const float* x, float* y, const ThreadPool* pool) co
     memory user_src(im.user_src, eng, const_cast<float*>(x));
     memory user_dst(im.user_dst, eng, y);
     memory src = user_src, dst = user_dst;
+    void *scratch_p, *src_p, *dst_p;
+    RunBuffer::get(im.pd.scratchpad_desc().get_size(),
+                   im.reorder_src ? im.pd.src_desc().get_size() : 0,
+                   im.reorder_dst ? im.pd.dst_desc().get_size() : 0, &scratch_p, &src_p, &dst_p);
     if (im.reorder_src) {
-      src = memory(im.pd.src_desc(), eng);
-      dnnl::reorder(user_src, src).execute(stream, user_src, src);
+      src = memory(im.pd.src_desc(), eng, src_p);
+      im.src_in.execute(stream, user_src, src);
     }
     if (im.reorder_dst) {
-      dst = memory(im.pd.dst_desc(), eng);
-      if (im.sum) dnnl::reorder(user_dst, dst).execute(stream, user_dst, dst);
+      dst = memory(im.pd.dst_desc(), eng, dst_p);
+      if (im.sum) im.dst_in.execute(stream, user_dst, dst);
     }
-    memory scratch(im.pd.scratchpad_desc(), eng);
+    memory scratch(im.pd.scratchpad_desc(), eng, scratch_p);
     im.primitive.execute(stream, {{DNNL_ARG_SRC, src},
                                   {DNNL_ARG_WEIGHTS, im.weights},
                                   {DNNL_ARG_BIAS, im.bias},
                                   {DNNL_ARG_DST, dst},
                                   {DNNL_ARG_SCRATCHPAD, scratch}});
-    if (im.reorder_dst) dnnl::reorder(dst, user_dst).execute(stream, dst, user_dst);
+    if (im.reorder_dst) im.dst_out.execute(stream, dst, user_dst);
     stream.wait();
     return Status::OK();
   } catch (const dnnl::error& e) {

@@ -1,7 +1,8 @@
 // Float convolution through oneDNN: one primitive per input shape, weights reordered ("packed")
 // into the primitive's preferred blocked format once, bias and post-ops (an activation, and a
 // residual sum for FusedConv) executed inside the primitive. Activations stay NCHW at the
-// kernel's boundary; oneDNN reorders to its blocked layout internally when that is faster.
+// kernel's boundary unless the caller asks for the blocked NCHWc layout (nchwc.h) on either side
+// (the optimizer's NchwcConv); oneDNN reorders internally whenever its chosen layout differs.
 #pragma once
 
 #include <memory>
@@ -13,6 +14,9 @@
 #include "ops/nn/geometry.h"
 
 namespace onyx::nn {
+
+// Memory layout of the activations at the kernel's boundary.
+enum class ConvLayout { kPlain, kBlocked8, kBlocked16 };  // NCHW, nChw8c, nChw16c (nchwc.h)
 
 struct PostOps {
   ActivationSpec activation;
@@ -26,10 +30,13 @@ class DnnlConvolution {
   static Result<std::shared_ptr<const DnnlConvolution>> create(int64_t N, int64_t C, int64_t M,
                                                                 int64_t G, const Window& window,
                                                                 const float* w, const float* b,
-                                                                const PostOps& post);
+                                                                const PostOps& post,
+                                                                ConvLayout src_layout = ConvLayout::kPlain,
+                                                                ConvLayout dst_layout = ConvLayout::kPlain);
   ~DnnlConvolution();
 
-  // y = post(conv(x) + b); x and y in NCHW (plain) layout. Thread-safe.
+  // y = post(conv(x) + b); x and y in the layouts given to create(). Thread-safe; reorder
+  // buffers and scratchpad come from a per-thread cache, so steady-state runs do not allocate.
   Status run(const float* x, float* y, const ThreadPool* pool) const;
 
   // oneDNN's implementation name (e.g. "jit:avx2"), for profiling and tests.

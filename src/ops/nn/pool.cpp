@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ops/nn/geometry.h"
+#include "ops/nn/pool_taps.h"
 #include "ops/nn/register.h"
 #include "ops/registry.h"
 
@@ -17,31 +18,6 @@ namespace {
 using nn::Window;
 
 enum class PoolKind { kMax, kAverage, kLp };
-
-// In-bounds input coordinates of each output coordinate along one dim.
-struct DimTaps {
-  std::vector<int64_t> begin;   // per output: index into pos
-  std::vector<int64_t> pos;     // input coordinates
-  std::vector<int64_t> padded;  // per output: taps inside [-pad_begin, in + pad_end)
-};
-
-DimTaps make_taps(int64_t in, int64_t out, int64_t k, int64_t s, int64_t d, int64_t pb,
-                  int64_t pe) {
-  DimTaps t;
-  t.begin.reserve(static_cast<size_t>(out + 1));
-  for (int64_t o = 0; o < out; ++o) {
-    t.begin.push_back(static_cast<int64_t>(t.pos.size()));
-    int64_t padded = 0;
-    for (int64_t j = 0; j < k; ++j) {
-      const int64_t p = o * s - pb + j * d;
-      if (p >= 0 && p < in) t.pos.push_back(p);
-      if (p >= -pb && p < in + pe) ++padded;
-    }
-    t.padded.push_back(padded);
-  }
-  t.begin.push_back(static_cast<int64_t>(t.pos.size()));
-  return t;
-}
 
 struct PoolParams {
   bool count_include_pad = false;

@@ -10,6 +10,7 @@ void register_nn_ops(KernelRegistry& r) {
   register_conv_transpose(r);
   register_pool(r);
   register_global_pool(r);
+  register_nchwc_ops(r);
 }
 
 }  // namespace onyx

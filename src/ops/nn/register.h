@@ -7,4 +7,5 @@ void register_conv(KernelRegistry& r);
 void register_conv_transpose(KernelRegistry& r);
 void register_pool(KernelRegistry& r);
 void register_global_pool(KernelRegistry& r);
+void register_nchwc_ops(KernelRegistry& r);
 }  // namespace onyx

@@ -1,6 +1,6 @@
 // Level-2 fusions into onyx FusedConv (docs/fused-ops.md): a Conv followed by an activation
 // (Relu, LeakyRelu, Clip, Sigmoid, Tanh, HardSigmoid, or x * Sigmoid(x) = Swish), and a Conv
-// followed by an Add of a tensor of its output's shape (the residual sum of ResNet blocks,
+// followed by an Add of a tensor of its output's shape (static, or symbolic but equal) (the residual sum of ResNet blocks,
 // applied before the activation: y = act(conv(x) + z)).
 #include <algorithm>
 #include <functional>
@@ -136,8 +136,11 @@ bool fuse_conv_add(RewriteContext& ctx, int i) {
     if (y == z || !ctx.single_consumer(y)) continue;
     const int c = fusable_conv(ctx, y, false);
     if (c < 0) continue;
-    const auto ys = ctx.index().static_shape(y), zs = ctx.index().static_shape(z);
-    if (!ys || !zs || *ys != *zs || ctx.index().dtype(y) != ctx.index().dtype(z)) continue;
+    // The kernel checks Z's shape again at run time.
+    if (!rules::same_shape(ctx.index().type(y), ctx.index().type(z)) ||
+        ctx.index().dtype(y) != ctx.index().dtype(z)) {
+      continue;
+    }
     const std::string out = add.outputs[0], zname = z;
     ctx.remove_node(i);
     fusion::fuse_into(ctx, c, "FusedConv", out, [&](ir::Node& n) {

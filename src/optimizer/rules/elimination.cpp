@@ -35,6 +35,25 @@ bool eliminate_dropout(RewriteContext& ctx, int i) {
   return ctx.bypass(i, in, out);
 }
 
+// Pad by zero everywhere (torch.onnx writes one before some AveragePools) copies its input.
+bool eliminate_zero_pad(RewriteContext& ctx, int i) {
+  ir::Node& n = ctx.node(i);
+  if (n.inputs.empty() || n.inputs[0].empty() || n.outputs.size() != 1) return false;
+  if (n.opset < 11) {
+    const ir::Attribute* pads = n.find_attribute("pads");
+    if (pads == nullptr || std::any_of(pads->ints.begin(), pads->ints.end(),
+                                       [](int64_t p) { return p != 0; })) {
+      return false;
+    }
+  } else {
+    if (n.inputs.size() < 2 || n.inputs[1].empty()) return false;
+    const Tensor* pads = ctx.constant(n.inputs[1]);
+    if (pads == nullptr || pads->dtype() != DataType::kInt64 || !rules::is_all(*pads, 0)) return false;
+  }
+  const std::string in = n.inputs[0], out = n.outputs[0];
+  return ctx.bypass(i, in, out);
+}
+
 bool eliminate_noop_cast(RewriteContext& ctx, int i) {
   ir::Node& n = ctx.node(i);
   if (n.inputs.empty() || n.outputs.size() != 1) return false;
@@ -161,6 +180,7 @@ void add_elimination_rules(std::vector<RewriteRule>& rules) {
   rules.push_back({"eliminate_identity", kBasic, {"Identity"}, eliminate_identity});
   rules.push_back({"eliminate_dropout", kBasic, {"Dropout"}, eliminate_dropout});
   rules.push_back({"eliminate_noop_cast", kBasic, {"Cast"}, eliminate_noop_cast});
+  rules.push_back({"eliminate_zero_pad", kBasic, {"Pad"}, eliminate_zero_pad});
   rules.push_back({"eliminate_noop_reshape",
                    kBasic,
                    {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Expand"},

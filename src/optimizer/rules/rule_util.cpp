@@ -118,4 +118,19 @@ ir::Attribute make_string_attr(const std::string& name, std::string v) {
   return a;
 }
 
+bool same_shape(const ir::TypeInfo* a, const ir::TypeInfo* b) {
+  if (a == nullptr || b == nullptr || !a->shape || !b->shape || a->shape->size() != b->shape->size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a->shape->size(); ++i) {
+    const ir::Dim &x = (*a->shape)[i], &y = (*b->shape)[i];
+    if (x.is_known() || y.is_known()) {
+      if (x.value != y.value) return false;
+    } else if (x.symbol.empty() || x.symbol != y.symbol) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace onyx::opt::rules

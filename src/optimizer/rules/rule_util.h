@@ -24,6 +24,10 @@ bool is_all(const Tensor& t, double v);
 // A scalar (or single-element) float constant's value.
 bool scalar_value(const Tensor* t, double& v);
 
+// Both shapes known to the same rank and equal dim by dim: equal numbers, or the same symbolic
+// name (ONNX gives one dim_param one value throughout a model), so batch-dynamic models match.
+bool same_shape(const ir::TypeInfo* a, const ir::TypeInfo* b);
+
 ir::Attribute make_int_attr(const std::string& name, int64_t v);
 ir::Attribute make_float_attr(const std::string& name, float v);
 ir::Attribute make_floats_attr(const std::string& name, std::vector<float> v);

@@ -1,0 +1,369 @@
+#include "optimizer/nchwc_layout.h"
+
+#include <cmath>
+#include <functional>
+#include <optional>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "ops/nn/dnnl_conv.h"
+#include "ops/nn/nchwc.h"
+#include "optimizer/rewrite.h"
+#include "optimizer/rules/rule_util.h"
+
+namespace onyx::opt {
+
+namespace {
+
+// Ops computing each output element from the same element of their inputs only (and scalar
+// parameters in later inputs): a blocked input gives a blocked output.
+const std::set<std::string>& unary_ops() {
+  static const std::set<std::string> ops = {
+      "Relu",  "Sigmoid",  "Tanh", "Clip",     "LeakyRelu", "HardSigmoid", "HardSwish",
+      "Elu",   "Selu",     "Celu", "Softplus", "Softsign",  "Abs",         "Neg",
+      "Exp",   "Erf",      "Mish", "Identity", "ThresholdedRelu", "Gelu"};
+  return ops;
+}
+const std::set<std::string>& binary_ops() {
+  static const std::set<std::string> ops = {"Add", "Sub", "Mul", "Div", "Max", "Min", "Sum"};
+  return ops;
+}
+
+bool dims_equal(const ir::Dim& a, const ir::Dim& b) {
+  if (a.is_known() || b.is_known()) return a.value == b.value;
+  return !a.symbol.empty() && a.symbol == b.symbol;
+}
+
+class Pass {
+ public:
+  Pass(ir::Model& model, int64_t block) : model_(model), g_(model.graph), block_(block) {
+    for (const auto& vi : g_.inputs) graph_inputs_.insert(vi.name);
+    for (const auto& n : g_.nodes) {
+      for (const auto& v : n.inputs) ++uses_[v];
+      for (const auto& a : n.attributes) {
+        if (a.g) {
+          for (const auto& v : a.g->free_variables()) ++uses_[v];
+        }
+        for (const auto& sg : a.graphs) {
+          for (const auto& v : sg->free_variables()) ++uses_[v];
+        }
+      }
+    }
+    for (const auto& vi : g_.outputs) ++uses_[vi.name];
+  }
+
+  int64_t run() {
+    auto order = ir::topological_order(g_);
+    if (!order.ok()) return 0;
+    const size_t original = g_.nodes.size();
+    for (size_t idx : *order) {
+      if (idx < original) visit(idx);
+    }
+    if (converted_convs_ == 0) return 0;  // (nothing was renamed without a convolution)
+    std::erase_if(g_.nodes, [](const ir::Node& n) { return n.op_type.empty(); });
+    restore_plain_values();
+    for (auto& node : added_) g_.nodes.push_back(std::move(node));
+    if (!model_.opset_imports.count(kOnyxDomain)) model_.opset_imports[kOnyxDomain] = 1;
+    return converted_convs_;
+  }
+
+ private:
+  // ---- what is known of a value ----
+  const ir::TypeInfo* type(const std::string& v) const { return g_.find_type(v); }
+  const Tensor* constant(const std::string& v) const {
+    if (graph_inputs_.count(v)) return nullptr;
+    auto it = g_.initializers.find(v);
+    return it == g_.initializers.end() ? nullptr : &it->second;
+  }
+  bool is_float(const std::string& v) const {
+    const ir::TypeInfo* t = type(v);
+    return t != nullptr && t->kind == ir::TypeInfo::Kind::kTensor && t->elem_type == DataType::kFloat;
+  }
+  const std::vector<ir::Dim>* dims(const std::string& v) const {
+    const ir::TypeInfo* t = type(v);
+    return t != nullptr && t->shape ? &*t->shape : nullptr;
+  }
+  // A float 4-D value with a known channel count that is a multiple of the block.
+  bool blockable(const std::string& v) const {
+    const auto* d = dims(v);
+    return is_float(v) && d != nullptr && d->size() == 4 && (*d)[1].is_known() &&
+           *(*d)[1].value % block_ == 0 && *(*d)[1].value > 0;
+  }
+  bool same_shape(const std::string& a, const std::string& b) const {
+    const auto *da = dims(a), *db = dims(b);
+    if (da == nullptr || db == nullptr || da->size() != db->size()) return false;
+    for (size_t i = 0; i < da->size(); ++i) {
+      if (!dims_equal((*da)[i], (*db)[i])) return false;
+    }
+    return true;
+  }
+  bool is_blocked(const std::string& v) const { return blocked_.count(v) > 0; }
+
+  // ---- editing ----
+  std::string fresh(const std::string& hint) {
+    std::string name = hint;
+    for (int k = 1; g_.find_type(name) != nullptr || used_names_.count(name) || name_in_graph(name);
+         ++k) {
+      name = hint + "_" + std::to_string(k);
+    }
+    used_names_.insert(name);
+    return name;
+  }
+  bool name_in_graph(const std::string& name) {
+    if (all_names_.empty()) {
+      for (const auto& n : g_.nodes) {
+        for (const auto& v : n.inputs) all_names_.insert(v);
+        for (const auto& v : n.outputs) all_names_.insert(v);
+      }
+      for (const auto& [k, t] : g_.initializers) all_names_.insert(k);
+      for (const auto& vi : g_.inputs) all_names_.insert(vi.name);
+    }
+    return all_names_.count(name) > 0;
+  }
+  void copy_type(const std::string& from, const std::string& to) {
+    if (const ir::TypeInfo* t = type(from)) {
+      ir::TypeInfo copy = *t;
+      g_.value_info.push_back(ir::ValueInfo{to, copy, {}});
+    }
+  }
+  // The node's output i now holds the blocked form of its old value.
+  void make_output_blocked(ir::Node& n, size_t i) { make_output_blocked(n, i, n.outputs[i]); }
+  void make_output_blocked(ir::Node& n, size_t i, const std::string& plain_name) {
+    const std::string plain = plain_name;
+    const std::string b = fresh(plain + "_nchwc");
+    copy_type(plain, b);
+    n.outputs[i] = b;
+    blocked_[plain] = b;
+    produced_blocked_.insert(plain);
+  }
+  // The blocked form of `v`: made by a ReorderToNchwc unless it exists already.
+  std::string blocked_form(const std::string& v) {
+    auto it = blocked_.find(v);
+    if (it != blocked_.end()) return it->second;
+    const std::string b = fresh(v + "_nchwc");
+    copy_type(v, b);
+    ir::Node r;
+    r.name = b + "_reorder";
+    to_onyx(r, "ReorderToNchwc");
+    r.inputs = {v};
+    r.outputs = {b};
+    added_.push_back(std::move(r));
+    blocked_[v] = b;
+    return b;
+  }
+  // Makes n the blocked op `op` of the onyx domain, with the pass's block.
+  void to_onyx(ir::Node& n, const char* op) const {
+    n.op_type = op;
+    n.domain = kOnyxDomain;
+    n.opset = 1;
+    n.attributes.push_back(rules::make_int_attr("block", block_));
+  }
+
+  // ---- the rewrites ----
+  void visit(size_t idx) {
+    ir::Node& n = g_.nodes[idx];
+    if (n.domain.empty() && n.op_type == "Conv") return convert_conv(n);
+    if (n.domain == kOnyxDomain && n.op_type == "FusedConv") return convert_conv(n);
+    if (!n.domain.empty() || n.inputs.empty() || n.outputs.size() != 1 || n.outputs[0].empty()) {
+      return;
+    }
+    if (!is_blocked(n.inputs[0]) && !(binary_ops().count(n.op_type) || n.op_type == "Concat")) {
+      return;
+    }
+    if (n.op_type == "Relu" && fuse_relu_into_channel_scale(n)) return;
+    if (unary_ops().count(n.op_type)) {
+      if (!same_shape(n.inputs[0], n.outputs[0])) return;
+      n.inputs[0] = blocked_.at(n.inputs[0]);
+      return make_output_blocked(n, 0);
+    }
+    if (binary_ops().count(n.op_type)) return convert_binary(n);
+    if (n.op_type == "Concat") return convert_concat(n);
+    if (n.op_type == "MaxPool" || n.op_type == "AveragePool") return convert_pool(n);
+    if (n.op_type == "GlobalAveragePool") {
+      n.inputs[0] = blocked_.at(n.inputs[0]);
+      return to_onyx(n, "NchwcGlobalAveragePool");  // its [N, C, 1, 1] output is plain too
+    }
+    if (n.op_type == "BatchNormalization") return convert_batch_norm(n);
+  }
+
+  // Relu(NchwcChannelScale(x)) -> NchwcChannelScale(x, activation = Relu): the
+  // BatchNormalization -> Relu of pre-activation blocks (DenseNet). The Relu node is emptied
+  // and dropped at the end.
+  bool fuse_relu_into_channel_scale(ir::Node& relu) {
+    const std::string& in = relu.inputs[0];
+    auto it = scale_producer_.find(in);
+    if (it == scale_producer_.end() || uses_[in] != 1) return false;
+    ir::Node& scale = g_.nodes[it->second];
+    if (scale.find_attribute("activation") != nullptr) return false;
+    scale.attributes.push_back(rules::make_string_attr("activation", "Relu"));
+    const std::string out = relu.outputs[0];
+    relu = ir::Node{};
+    scale_producer_.erase(it);
+    make_output_blocked(scale, 0, out);
+    return true;
+  }
+
+  void convert_conv(ir::Node& n) {
+    if (n.inputs.size() < 2 || n.outputs.size() != 1 || n.outputs[0].empty()) return;
+    const std::string& x = n.inputs[0];
+    const Tensor* w = constant(n.inputs[1]);
+    if (w == nullptr || w->dtype() != DataType::kFloat || w->rank() != 4 || !is_float(x)) return;
+    if (n.inputs.size() > 2 && !n.inputs[2].empty() && constant(n.inputs[2]) == nullptr) return;
+    const ir::Attribute* ga = n.find_attribute("group");
+    const int64_t group = ga != nullptr ? ga->i : 1;
+    const int64_t M = w->dim(0), C = w->dim(1) * group;
+    if (M % block_ != 0 || M == 0) return;
+    const bool input_blocked = is_blocked(x) && C % block_ == 0;
+    if (n.inputs.size() > 3 && !n.inputs[3].empty()) {
+      if (!blockable(n.inputs[3])) return;
+      n.inputs[3] = blocked_form(n.inputs[3]);
+    }
+    if (input_blocked) n.inputs[0] = blocked_.at(x);
+    to_onyx(n, "NchwcConv");
+    n.attributes.push_back(rules::make_int_attr("input_nchwc", input_blocked ? 1 : 0));
+    make_output_blocked(n, 0);
+    ++converted_convs_;
+  }
+
+  void convert_binary(ir::Node& n) {
+    const std::string& out = n.outputs[0];
+    bool any_blocked = false, all_same = true;
+    for (const auto& in : n.inputs) {
+      any_blocked = any_blocked || is_blocked(in);
+      all_same = all_same && same_shape(in, out);
+    }
+    if (!any_blocked) return;
+    if (all_same && blockable(out)) {
+      for (auto& in : n.inputs) in = blocked_form(in);
+      return make_output_blocked(n, 0);
+    }
+    // Squeeze-and-excitation: Mul(x, s) with s of shape [N or 1, C, 1, 1].
+    if (n.op_type != "Mul" || n.inputs.size() != 2) return;
+    for (size_t side = 0; side < 2; ++side) {
+      const std::string x = n.inputs[side], s = n.inputs[1 - side];
+      if (!is_blocked(x) || !same_shape(x, out) || !is_float(s)) continue;
+      const auto *dx = dims(x), *ds = dims(s);
+      if (ds == nullptr || ds->size() != 4 || !dims_equal((*ds)[1], (*dx)[1])) continue;
+      if (!(*ds)[2].is_known() || *(*ds)[2].value != 1 || !(*ds)[3].is_known() ||
+          *(*ds)[3].value != 1) {
+        continue;
+      }
+      const bool per_image = dims_equal((*ds)[0], (*dx)[0]);
+      if (!per_image && !((*ds)[0].is_known() && *(*ds)[0].value == 1)) continue;
+      // A [N, C, 1, 1] tensor has the same bytes in both layouts: either form will do.
+      n.inputs = {blocked_.at(x), is_blocked(s) ? blocked_.at(s) : s};
+      to_onyx(n, "NchwcChannelScale");
+      make_output_blocked(n, 0);
+      scale_producer_[out] = index_of(n);
+      return;
+    }
+  }
+
+  void convert_concat(ir::Node& n) {
+    const ir::Attribute* a = n.find_attribute("axis");
+    if (a == nullptr || (a->i != 1 && a->i != -3)) return;
+    bool any_blocked = false;
+    for (const auto& in : n.inputs) {
+      if (!blockable(in)) return;
+      any_blocked = any_blocked || is_blocked(in);
+    }
+    if (!any_blocked || !blockable(n.outputs[0])) return;
+    for (auto& in : n.inputs) in = blocked_form(in);
+    make_output_blocked(n, 0);
+  }
+
+  void convert_pool(ir::Node& n) {
+    const ir::Attribute* k = n.find_attribute("kernel_shape");
+    if (k == nullptr || k->ints.size() != 2 || !blockable(n.inputs[0])) return;
+    n.inputs[0] = blocked_.at(n.inputs[0]);
+    std::erase_if(n.attributes, [](const ir::Attribute& at) { return at.name == "storage_order"; });
+    to_onyx(n, n.op_type == "MaxPool" ? "NchwcMaxPool" : "NchwcAveragePool");
+    make_output_blocked(n, 0);
+  }
+
+  // Inference BatchNormalization with constant parameters: y = x * s + b per channel.
+  void convert_batch_norm(ir::Node& n) {
+    if (n.inputs.size() != 5 || !blockable(n.inputs[0])) return;
+    if (const ir::Attribute* t = n.find_attribute("training_mode"); t != nullptr && t->i != 0) return;
+    std::vector<double> p[4];
+    for (int i = 0; i < 4; ++i) {
+      const Tensor* t = constant(n.inputs[static_cast<size_t>(i) + 1]);
+      if (t == nullptr || !rules::as_doubles(*t, p[i])) return;
+    }
+    const size_t C = p[0].size();
+    if (C % static_cast<size_t>(block_) != 0 || p[1].size() != C || p[2].size() != C || p[3].size() != C) return;
+    const ir::Attribute* e = n.find_attribute("epsilon");
+    const double eps = e != nullptr ? e->f : 1e-5;
+    Tensor scale(DataType::kFloat, {static_cast<int64_t>(C)});
+    Tensor shift(DataType::kFloat, {static_cast<int64_t>(C)});
+    for (size_t c = 0; c < C; ++c) {
+      const double s = p[0][c] / std::sqrt(p[3][c] + eps);
+      scale.data<float>()[c] = static_cast<float>(s);
+      shift.data<float>()[c] = static_cast<float>(p[1][c] - p[2][c] * s);
+    }
+    const std::string sname = fresh(n.outputs[0] + "_scale");
+    const std::string bname = fresh(n.outputs[0] + "_shift");
+    g_.initializers.emplace(sname, std::move(scale));
+    g_.initializers.emplace(bname, std::move(shift));
+    n.inputs = {blocked_.at(n.inputs[0]), sname, bname};
+    n.attributes.clear();
+    to_onyx(n, "NchwcChannelScale");
+    const std::string plain = n.outputs[0];
+    make_output_blocked(n, 0);
+    scale_producer_[plain] = index_of(n);
+  }
+
+  size_t index_of(const ir::Node& n) const { return static_cast<size_t>(&n - g_.nodes.data()); }
+
+  // Values that some converted producer now writes blocked but that a node (or subgraph, or
+  // the graph's outputs) still reads plain get a ReorderFromNchwc.
+  void restore_plain_values() {
+    std::unordered_set<std::string> read;
+    for (const auto& n : g_.nodes) {
+      for (const auto& v : n.inputs) read.insert(v);
+      for (const auto& a : n.attributes) {
+        std::vector<const ir::Graph*> subs;
+        if (a.g) subs.push_back(a.g.get());
+        for (const auto& sg : a.graphs) subs.push_back(sg.get());
+        for (const ir::Graph* sg : subs) {
+          for (const auto& v : sg->free_variables()) read.insert(v);
+        }
+      }
+    }
+    for (const auto& n : added_) {
+      for (const auto& v : n.inputs) read.insert(v);
+    }
+    for (const auto& vi : g_.outputs) read.insert(vi.name);
+    for (const auto& plain : produced_blocked_) {
+      if (!read.count(plain)) continue;
+      ir::Node r;
+      r.name = plain + "_to_nchw";
+      to_onyx(r, "ReorderFromNchwc");
+      r.inputs = {blocked_.at(plain)};
+      r.outputs = {plain};
+      added_.push_back(std::move(r));
+    }
+  }
+
+  ir::Model& model_;
+  ir::Graph& g_;
+  std::unordered_set<std::string> graph_inputs_;
+  std::unordered_map<std::string, std::string> blocked_;  // plain name -> blocked value
+  std::set<std::string> produced_blocked_;  // plain names whose producer now writes blocked
+  std::vector<ir::Node> added_;
+  std::unordered_set<std::string> used_names_, all_names_;
+  std::unordered_map<std::string, int> uses_;  // readers of each value before the pass
+  std::unordered_map<std::string, size_t> scale_producer_;  // plain value -> its ChannelScale
+  int64_t block_;
+  int64_t converted_convs_ = 0;
+};
+
+}  // namespace
+
+int64_t apply_nchwc_layout(ir::Model& model) {
+  if (!nn::dnnl_available()) return 0;
+  return Pass(model, nn::preferred_nchwc_block()).run();
+}
+
+}  // namespace onyx::opt

@@ -1,0 +1,215 @@
+// The blocked NCHWc kernels (ops/nn/nchwc_ops.cpp, NchwcConv in conv.cpp) against the plain ONNX
+// ops they stand for: the input is blocked with ReorderToNchwc, run through the blocked op,
+// unblocked, and compared with the plain op on the original input.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "ops/nn/nchwc.h"
+#include "test_util.h"
+
+namespace onyx::test {
+namespace {
+
+Tensor random_float(Shape shape, uint32_t seed) {
+  Tensor t(DataType::kFloat, std::move(shape));
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-2.f, 2.f);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = u(rng);
+  return t;
+}
+
+// Every test runs with both blocks the kernels support.
+class Nchwc : public ::testing::TestWithParam<int64_t> {
+ protected:
+  int64_t block() const { return GetParam(); }
+  ir::Attribute block_attr() const { return attr_int("block", block()); }
+  std::vector<ir::Attribute> with_block(std::vector<ir::Attribute> attrs) const {
+    attrs.push_back(block_attr());
+    return attrs;
+  }
+  Tensor blocked(const Tensor& plain) const {
+    Tensor out(DataType::kFloat, plain.shape());
+    int64_t S = 1;
+    for (size_t d = 2; d < plain.rank(); ++d) S *= plain.dim(d);
+    nn::nchw_to_nchwc(plain.data<float>(), out.data<float>(), plain.dim(0), plain.dim(1), S,
+                      block(), nullptr);
+    return out;
+  }
+  Tensor unblocked(const Tensor& b) const {
+    Tensor out(DataType::kFloat, b.shape());
+    int64_t S = 1;
+    for (size_t d = 2; d < b.rank(); ++d) S *= b.dim(d);
+    nn::nchwc_to_nchw(b.data<float>(), out.data<float>(), b.dim(0), b.dim(1), S, block(), nullptr);
+    return out;
+  }
+};
+
+void expect_close(const Tensor& a, const Tensor& b, float tol = 1e-5f) {
+  ASSERT_EQ(a.shape(), b.shape());
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    const float x = a.data<float>()[i], y = b.data<float>()[i];
+    if (std::isnan(x)) {
+      EXPECT_TRUE(std::isnan(y)) << "at " << i;
+      continue;
+    }
+    ASSERT_NEAR(x, y, tol * (1 + std::abs(x))) << "at " << i;
+  }
+}
+
+TEST_P(Nchwc, ReorderRoundTripsAndPlacesChannelsInBlocks) {
+  Tensor x = random_float({2, 32, 3, 5}, 1);
+  Tensor b = run_ok({"ReorderToNchwc", 1, {V(x)}, {block_attr()}, 1, "onyx"});
+  // Element (n=1, c=27, h=2, w=4): block 27/B of image 1, position 2*5+4, lane 27%B.
+  const int64_t S = 15, B = block(), c = 27;
+  EXPECT_EQ(b.data<float>()[((1 * (32 / B) + c / B) * S + 14) * B + c % B],
+            x.data<float>()[(1 * 32 + c) * S + 14]);
+  Tensor back = run_ok({"ReorderFromNchwc", 1, {V(b)}, {block_attr()}, 1, "onyx"});
+  expect_close(x, back, 0.f);
+}
+
+TEST_P(Nchwc, ReorderRejectsChannelsThatAreNotAMultipleOfTheBlock) {
+  auto r = run_node({"ReorderToNchwc", 1, {V(random_float({1, 12, 2, 2}, 2))}, {block_attr()}, 1,
+                     "onyx"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("multiple of " + std::to_string(block())), std::string::npos)
+      << r.status().message();
+}
+
+TEST(NchwcBlock, OtherBlocksAreRejectedAtLoad) {
+  auto r = run_node({"ReorderToNchwc", 1, {V(random_float({1, 32, 2, 2}, 2))},
+                     {attr_int("block", 4)}, 1, "onyx"});
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("block must be 8 or 16"), std::string::npos);
+}
+
+struct PoolCase {
+  std::string op;
+  std::vector<ir::Attribute> attrs;
+  Shape shape;
+};
+
+TEST_P(Nchwc, PoolingMatchesThePlainOps) {
+  const std::vector<PoolCase> cases = {
+      {"MaxPool", {attr_ints("kernel_shape", {3, 3}), attr_ints("strides", {2, 2}),
+                   attr_ints("pads", {1, 1, 1, 1})}, {2, 32, 9, 11}},
+      {"MaxPool", {attr_ints("kernel_shape", {2, 3}), attr_int("ceil_mode", 1),
+                   attr_ints("strides", {2, 2}), attr_ints("dilations", {2, 1})}, {1, 16, 10, 7}},
+      {"AveragePool", {attr_ints("kernel_shape", {2, 2}), attr_ints("strides", {2, 2})},
+       {2, 48, 8, 8}},
+      {"AveragePool", {attr_ints("kernel_shape", {3, 3}), attr_ints("pads", {1, 0, 1, 2}),
+                       attr_int("count_include_pad", 1), attr_int("ceil_mode", 1),
+                       attr_ints("strides", {2, 2})}, {1, 16, 7, 6}},
+      {"AveragePool", {attr_ints("kernel_shape", {3, 3}), attr_ints("pads", {1, 1, 1, 1}),
+                       attr_string("auto_pad", "NOTSET")}, {1, 16, 5, 5}},
+  };
+  uint32_t seed = 10;
+  for (const auto& c : cases) {
+    Tensor x = random_float(c.shape, seed++);
+    x.data<float>()[5] = NAN;  // NaN propagates alike
+    Tensor plain = run_ok({c.op, 17, {V(x)}, c.attrs});
+    Tensor b = run_ok({"Nchwc" + c.op, 1, {V(blocked(x))}, with_block(c.attrs), 1, "onyx"});
+    SCOPED_TRACE(c.op + " " + shape_to_string(c.shape));
+    expect_close(plain, unblocked(b));
+  }
+}
+
+TEST_P(Nchwc, GlobalAveragePoolOutputIsPlain) {
+  Tensor x = random_float({3, 32, 7, 5}, 20);
+  Tensor plain = run_ok({"GlobalAveragePool", 17, {V(x)}});
+  Tensor b = run_ok({"NchwcGlobalAveragePool", 1, {V(blocked(x))}, {block_attr()}, 1, "onyx"});
+  expect_close(plain, b);
+}
+
+TEST_P(Nchwc, ChannelScaleAppliesPerChannelAndPerImageFactors) {
+  const int64_t N = 2, C = 32, H = 3, W = 4;
+  Tensor x = random_float({N, C, H, W}, 30);
+  Tensor s = random_float({C}, 31), bias = random_float({C}, 32), gate = random_float({N, C, 1, 1}, 33);
+  Tensor y = unblocked(run_ok({"NchwcChannelScale", 1, {V(blocked(x)), V(s), V(bias)},
+                               with_block({attr_string("activation", "Relu")}), 1, "onyx"}));
+  Tensor g = unblocked(run_ok({"NchwcChannelScale", 1, {V(blocked(x)), V(gate)}, {block_attr()}, 1,
+                               "onyx"}));
+  for (int64_t n = 0; n < N; ++n) {
+    for (int64_t c = 0; c < C; ++c) {
+      for (int64_t p = 0; p < H * W; ++p) {
+        const int64_t i = (n * C + c) * H * W + p;
+        const float xv = x.data<float>()[i];
+        EXPECT_NEAR(y.data<float>()[i], std::max(0.f, xv * s.data<float>()[c] + bias.data<float>()[c]), 1e-5f);
+        EXPECT_NEAR(g.data<float>()[i], xv * gate.data<float>()[n * C + c], 1e-5f);
+      }
+    }
+  }
+  auto bad = run_node({"NchwcChannelScale", 1, {V(blocked(x)), V(random_float({3}, 34))},
+                       {block_attr()}, 1, "onyx"});
+  EXPECT_FALSE(bad.ok());
+}
+
+// NchwcConv with constant weights (oneDNN, packed at load) against Conv: plain and blocked
+// input, grouped and depthwise, with a residual Z and an activation.
+TEST_P(Nchwc, ConvMatchesConvInEveryInputLayout) {
+  struct ConvCase {
+    int64_t C, M, group;
+    std::vector<ir::Attribute> attrs;
+  };
+  const std::vector<ConvCase> cases = {
+      {3, 16, 1, {attr_ints("pads", {1, 1, 1, 1}), attr_ints("strides", {2, 2})}},
+      {32, 16, 1, {}},
+      {32, 32, 32, {attr_ints("pads", {1, 1, 1, 1})}},
+      {32, 64, 2, {attr_ints("pads", {0, 1, 2, 1}), attr_ints("dilations", {2, 1})}},
+  };
+  uint32_t seed = 40;
+  for (const auto& c : cases) {
+    SCOPED_TRACE("C " + std::to_string(c.C) + " M " + std::to_string(c.M) + " group " +
+                 std::to_string(c.group));
+    const int64_t k = c.C == 32 && c.M == 16 ? 1 : 3;
+    Tensor x = random_float({2, c.C, 9, 8}, seed++);
+    Tensor w = random_float({c.M, c.C / c.group, k, k}, seed++);
+    Tensor b = random_float({c.M}, seed++);
+    std::vector<ir::Attribute> attrs = c.attrs;
+    attrs.push_back(attr_int("group", c.group));
+    std::vector<ir::Attribute> blocked_attrs = with_block(attrs);
+    RunConfig constant_weights;
+    constant_weights.constants = {1, 2};
+    auto plain = run_node({"Conv", 17, {V(x), V(w), V(b)}, attrs}, constant_weights);
+    ASSERT_TRUE(plain.ok()) << plain.status().to_string();
+    const Tensor& expected_conv = (*plain)[0].tensor();
+    for (int blocked_input = 0; blocked_input <= (c.C % block() == 0 ? 1 : 0); ++blocked_input) {
+      std::vector<ir::Attribute> a = blocked_attrs;
+      a.push_back(attr_int("input_nchwc", blocked_input));
+      auto r = run_node({"NchwcConv", 1, {V(blocked_input ? blocked(x) : x), V(w), V(b)}, a, 1, "onyx"},
+                        constant_weights);
+      ASSERT_TRUE(r.ok()) << r.status().to_string();
+      expect_close(expected_conv, unblocked((*r)[0].tensor()), 1e-4f);
+    }
+    // With a residual sum and an activation: y = relu(conv(x) + z).
+    Tensor z = random_float(expected_conv.shape(), seed++);
+    std::vector<ir::Attribute> a = blocked_attrs;
+    a.push_back(attr_string("activation", "Relu"));
+    a.push_back(attr_int("input_nchwc", 0));
+    auto r = run_node({"NchwcConv", 1, {V(x), V(w), V(b), V(blocked(z))}, a, 1, "onyx"},
+                      constant_weights);
+    ASSERT_TRUE(r.ok()) << r.status().to_string();
+    Tensor got = unblocked((*r)[0].tensor());
+    for (int64_t i = 0; i < got.numel(); ++i) {
+      const float want = std::max(0.f, expected_conv.data<float>()[i] + z.data<float>()[i]);
+      ASSERT_NEAR(got.data<float>()[i], want, 1e-4f * (1 + std::abs(want))) << "at " << i;
+    }
+  }
+}
+
+// Without constant weights there is no oneDNN primitive: the reference path (unblock, convolve,
+// block) must give the same result.
+TEST_P(Nchwc, ConvWithRuntimeWeightsTakesTheReferencePath) {
+  Tensor x = random_float({1, 16, 6, 6}, 60);
+  Tensor w = random_float({16, 16, 3, 3}, 61);
+  Tensor plain = run_ok({"Conv", 17, {V(x), V(w)}, {attr_ints("pads", {1, 1, 1, 1})}});
+  Tensor b = run_ok({"NchwcConv", 1, {V(blocked(x)), V(w)},
+                     with_block({attr_ints("pads", {1, 1, 1, 1})}), 1, "onyx"});
+  expect_close(plain, unblocked(b), 1e-4f);
+}
+
+INSTANTIATE_TEST_SUITE_P(Blocks, Nchwc, ::testing::Values(int64_t{8}, int64_t{16}));
+
+}  // namespace
+}  // namespace onyx::test

@@ -1,0 +1,172 @@
+// The NCHWc layout pass (optimizer/nchwc_layout.h) on a small CNN that has every pattern it
+// handles: a first convolution of 3 channels, a residual sum, BatchNormalization, MaxPool,
+// Concat, a depthwise convolution, a squeeze-and-excitation gate (GlobalAveragePool -> Conv ->
+// Sigmoid -> Mul), AveragePool, and a plain tail (Flatten -> Gemm) plus a blocked value that is
+// also a graph output. The model is serialized and loaded back so that ONNX shape inference
+// types its values (with a symbolic batch) as it does for real files.
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "onnx/model_writer.h"
+#include "optimizer/optimizer.h"
+#include "test_util.h"
+
+namespace onyx::test {
+namespace {
+
+Tensor random_weights(Shape shape, uint32_t seed, float lo = -0.5f, float hi = 0.5f) {
+  Tensor t(DataType::kFloat, std::move(shape));
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(lo, hi);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = u(rng);
+  return t;
+}
+
+struct Builder {
+  ir::Model model;
+  uint32_t seed = 1;
+  Builder() {
+    model.ir_version = 8;
+    model.opset_imports[""] = 17;
+  }
+  void node(const std::string& op, std::vector<std::string> in, std::vector<std::string> out,
+            std::vector<ir::Attribute> attrs = {}) {
+    ir::Node n;
+    n.name = op + std::to_string(model.graph.nodes.size());
+    n.op_type = op;
+    n.opset = 17;
+    n.inputs = std::move(in);
+    n.outputs = std::move(out);
+    n.attributes = std::move(attrs);
+    model.graph.nodes.push_back(std::move(n));
+  }
+  std::string weight(Shape shape, float lo = -0.5f, float hi = 0.5f) {
+    const std::string name = "w" + std::to_string(seed);
+    model.graph.initializers[name] = random_weights(std::move(shape), seed++, lo, hi);
+    return name;
+  }
+  void conv(const std::string& x, const std::string& y, int64_t C, int64_t M, int64_t k,
+            int64_t group = 1, int64_t stride = 1) {
+    const int64_t p = k / 2;
+    node("Conv", {x, weight({M, C / group, k, k}), weight({M})}, {y},
+         {attr_ints("pads", {p, p, p, p}), attr_ints("strides", {stride, stride}),
+          attr_int("group", group)});
+  }
+};
+
+ir::Model small_cnn() {
+  Builder b;
+  b.model.graph.inputs.push_back(
+      {"x", ir::TypeInfo::tensor(DataType::kFloat, std::vector<ir::Dim>{
+                                     ir::Dim::named("batch"), ir::Dim::known(3),
+                                     ir::Dim::known(16), ir::Dim::known(16)}), {}});
+  b.conv("x", "c1", 3, 16, 3);
+  b.node("Relu", {"c1"}, {"r1"});
+  b.conv("r1", "c2", 16, 16, 3);
+  b.node("Add", {"c2", "r1"}, {"res"});  // a residual sum (fuses into the conv)
+  b.node("BatchNormalization",
+         {"res", b.weight({16}), b.weight({16}), b.weight({16}), b.weight({16}, 0.5f, 1.5f)},
+         {"bn"}, {attr_float("epsilon", 1e-3f)});
+  b.node("Relu", {"bn"}, {"r2"});
+  b.node("MaxPool", {"r2"}, {"mp"},
+         {attr_ints("kernel_shape", {3, 3}), attr_ints("strides", {2, 2}),
+          attr_ints("pads", {1, 1, 1, 1})});
+  // Channel counts are multiples of 16, so the pass does the same with either block (8 or 16).
+  b.conv("mp", "c3", 16, 16, 1);
+  b.node("Concat", {"mp", "c3"}, {"cat"}, {attr_int("axis", 1)});          // 32 channels
+  b.conv("cat", "dw", 32, 32, 3, 32);                                      // depthwise
+  b.node("GlobalAveragePool", {"dw"}, {"gap"});
+  b.conv("gap", "se1", 32, 16, 1);
+  b.node("Relu", {"se1"}, {"se2"});
+  b.conv("se2", "se3", 16, 32, 1);
+  b.node("Sigmoid", {"se3"}, {"gate"});
+  b.node("Mul", {"dw", "gate"}, {"scaled"});
+  b.node("AveragePool", {"scaled"}, {"ap"},
+         {attr_ints("kernel_shape", {2, 2}), attr_ints("strides", {2, 2})});
+  b.node("GlobalAveragePool", {"ap"}, {"pooled"});
+  b.node("Flatten", {"pooled"}, {"flat"});
+  b.node("Gemm", {"flat", b.weight({10, 32}), b.weight({10})}, {"logits"}, {attr_int("transB", 1)});
+  b.model.graph.outputs.push_back({"logits", {}, {}});
+  b.model.graph.outputs.push_back({"scaled", {}, {}});  // a blocked value wanted plain
+  return b.model;
+}
+
+std::unique_ptr<Session> load(const ir::Model& m, int level) {
+  auto bytes = onnx_export::serialize_model(m);
+  EXPECT_TRUE(bytes.ok()) << bytes.status().to_string();
+  SessionOptions o;
+  o.optimization_level = level;
+  o.intra_op_num_threads = 2;
+  auto s = Session::load_from_bytes(*bytes, o);
+  EXPECT_TRUE(s.ok()) << s.status().to_string();
+  return s.ok() ? std::move(*s) : nullptr;
+}
+
+int count(const ir::Model& m, const std::string& op) {
+  int n = 0;
+  for (const auto& node : m.graph.nodes) n += node.op_type == op;
+  return n;
+}
+
+TEST(NchwcLayout, SmallCnnRunsBlockedWithTheSameResults) {
+  const ir::Model m = small_cnn();
+  auto plain = load(m, 0);
+  auto extended = load(m, 2);
+  auto blocked = load(m, 3);
+  ASSERT_TRUE(plain && extended && blocked);
+  const ir::Model& opt = blocked->model();
+  // Every conv has a multiple of 16 output channels; the SE convs read the plain pooled vector.
+  EXPECT_EQ(count(opt, "Conv") + count(opt, "FusedConv"), 0);
+  EXPECT_EQ(count(opt, "NchwcConv"), 6);
+  EXPECT_EQ(count(opt, "NchwcMaxPool"), 1);
+  EXPECT_EQ(count(opt, "NchwcAveragePool"), 1);
+  EXPECT_EQ(count(opt, "NchwcGlobalAveragePool"), 2);
+  EXPECT_EQ(count(opt, "NchwcChannelScale"), 2);  // the BatchNormalization and the SE gate
+  EXPECT_EQ(count(opt, "BatchNormalization"), 0);
+  std::string listing;
+  for (const auto& n : opt.graph.nodes) {
+    listing += n.op_type + "(";
+    for (const auto& v : n.inputs) listing += v + " ";
+    listing += ") -> " + (n.outputs.empty() ? "" : n.outputs[0]) + "\n";
+  }
+  EXPECT_EQ(count(opt, "ReorderFromNchwc"), 1) << listing;  // only for the graph output "scaled"
+  EXPECT_EQ(count(extended->model(), "NchwcConv"), 0);
+
+  for (int64_t batch : {1, 3}) {
+    Tensor x = random_weights({batch, 3, 16, 16}, 100 + static_cast<uint32_t>(batch), -1.f, 1.f);
+    auto a = plain->run({{"x", Value(x)}});
+    auto c = blocked->run({{"x", Value(x)}});
+    ASSERT_TRUE(a.ok()) << a.status().to_string();
+    ASSERT_TRUE(c.ok()) << c.status().to_string();
+    for (size_t k = 0; k < a->size(); ++k) {
+      const Tensor& want = (*a)[k].tensor();
+      const Tensor& got = (*c)[k].tensor();
+      ASSERT_EQ(want.shape(), got.shape());
+      for (int64_t i = 0; i < want.numel(); ++i) {
+        ASSERT_NEAR(want.data<float>()[i], got.data<float>()[i],
+                    1e-4f * (1 + std::abs(want.data<float>()[i])))
+            << "output " << k << " at " << i << ", batch " << batch;
+      }
+    }
+  }
+}
+
+TEST(NchwcLayout, CanBeDisabledByName) {
+  auto unoptimized = load(small_cnn(), 0);  // typed by shape inference, not rewritten
+  ASSERT_TRUE(unoptimized);
+  opt::OptimizeOptions o;
+  o.level = 3;
+  ir::Model on = unoptimized->model(), off = unoptimized->model();
+  auto r_on = opt::optimize(on, global_registry(), o);
+  o.disabled_rules = {"nchwc_layout"};
+  auto r_off = opt::optimize(off, global_registry(), o);
+  ASSERT_TRUE(r_on.ok() && r_off.ok());
+  EXPECT_EQ(r_on->rewrites.at("nchwc_layout"), 6);
+  EXPECT_EQ(count(on, "NchwcConv"), 6);
+  EXPECT_EQ(count(off, "NchwcConv"), 0);
+  EXPECT_EQ(r_off->rewrites.count("nchwc_layout"), 0u);
+}
+
+}  // namespace
+}  // namespace onyx::test
