@@ -284,11 +284,15 @@ class Conv final : public OpKernel {
     std::lock_guard<std::mutex> lock(cache_mutex_);
     auto it = cache_.find(key);
     if (it != cache_.end()) return it->second;
+    nn::ConvOptions options;
+    if (nchwc_) {  // the layout pass's convolutions: blocked, and Winograd where it applies
+      options.src_layout = input_blocked_ ? blocked_layout() : nn::ConvLayout::kPlain;
+      options.dst_layout = blocked_layout();
+      options.allow_winograd = true;
+    }
     auto made = nn::DnnlConvolution::create(
         N, C, M, group_, w, packable_weights_.data<float>(),
-        packable_bias_.defined() ? packable_bias_.data<float>() : nullptr, post_,
-        nchwc_ && input_blocked_ ? blocked_layout() : nn::ConvLayout::kPlain,
-        nchwc_ ? blocked_layout() : nn::ConvLayout::kPlain);
+        packable_bias_.defined() ? packable_bias_.data<float>() : nullptr, post_, options);
     auto conv = made.ok() ? *made : nullptr;
     cache_.emplace(std::move(key), conv);
     return conv;

@@ -145,7 +145,8 @@ bool dnnl_available() {
 
 Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
     int64_t N, int64_t C, int64_t M, int64_t G, const Window& w, const float* weights,
-    const float* bias, const PostOps& post, ConvLayout src_layout, ConvLayout dst_layout) {
+    const float* bias, const PostOps& post, const ConvOptions& options) {
+  const ConvLayout src_layout = options.src_layout, dst_layout = options.dst_layout;
   if (w.rank() < 1 || w.rank() > 3) return NotImplemented("oneDNN convolution of rank ", w.rank());
   try {
     const dnnl::engine& eng = dnnl_cpu_engine();
@@ -176,16 +177,30 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
     const memory::desc any_dst =
         dst_layout != ConvLayout::kPlain ? im.user_dst : memory::desc(dst, dt::f32, tag::any);
     const memory::desc any_wei(wei, dt::f32, tag::any), bias_md({M}, dt::f32, tag::x);
-    dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference,
-                                         dnnl::algorithm::convolution_direct, any_src, any_wei,
-                                         bias_md, any_dst, strides, dilates, pad_l, pad_r);
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // per-run scratchpad: thread-safe
     dnnl::post_ops po;
     if (post.sum) po.append_sum(1.f);
     append_activation(po, post.activation);
     attr.set_post_ops(po);
-    im.pd = dnnl::convolution_forward::primitive_desc(desc, attr, eng);
+    auto make_pd = [&](dnnl::algorithm alg) {
+      dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, alg, any_src,
+                                           any_wei, bias_md, any_dst, strides, dilates, pad_l,
+                                           pad_r);
+      return dnnl::convolution_forward::primitive_desc(desc, attr, eng);
+    };
+    // Winograd where oneDNN has it (3x3, stride 1, AVX-512) and the caller allows it: 2.25x
+    // fewer multiplications; results within 1e-6 relative (L2) of the direct algorithm on the
+    // benchmark's CNNs (docs/performance.md).
+    bool made = false;
+    if (options.allow_winograd) {
+      try {
+        im.pd = make_pd(dnnl::algorithm::convolution_winograd);
+        made = true;
+      } catch (const dnnl::error&) {
+      }
+    }
+    if (!made) im.pd = make_pd(dnnl::algorithm::convolution_direct);
     im.primitive = dnnl::convolution_forward(im.pd);
     im.reorder_src = im.pd.src_desc() != im.user_src;
     im.reorder_dst = im.pd.dst_desc() != im.user_dst;

@@ -18,6 +18,12 @@ namespace onyx::nn {
 // Memory layout of the activations at the kernel's boundary.
 enum class ConvLayout { kPlain, kBlocked8, kBlocked16 };  // NCHW, nChw8c, nChw16c (nchwc.h)
 
+struct ConvOptions {
+  ConvLayout src_layout = ConvLayout::kPlain;
+  ConvLayout dst_layout = ConvLayout::kPlain;
+  bool allow_winograd = false;  // use it where oneDNN implements it
+};
+
 struct PostOps {
   ActivationSpec activation;
   bool sum = false;  // y = act(conv(x) + b + z): z is in y when run() is called
@@ -31,8 +37,7 @@ class DnnlConvolution {
                                                                 int64_t G, const Window& window,
                                                                 const float* w, const float* b,
                                                                 const PostOps& post,
-                                                                ConvLayout src_layout = ConvLayout::kPlain,
-                                                                ConvLayout dst_layout = ConvLayout::kPlain);
+                                                                const ConvOptions& options = {});
   ~DnnlConvolution();
 
   // y = post(conv(x) + b); x and y in the layouts given to create(). Thread-safe; reorder

@@ -3,6 +3,8 @@
 // X is viewed as [prod(dims[:axis])] x [prod(dims[axis:])]; each row is normalized, then scaled
 // (and shifted) by Scale (B) broadcast to dims[axis:]. LayerNormalization may also output the
 // row Mean and InvStdDev, shaped dims[:axis] + [1] * (rank - axis), in the stash type (float).
+#include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "ops/common/axes.h"
@@ -11,6 +13,67 @@
 
 namespace onyx {
 namespace {
+
+// The float path of transformer models: Scale and B of exactly D float values (no broadcast to
+// expand). Rows run in parallel; each row's sums run over 16 independent float lanes (which
+// the compiler vectorizes without reassociating anything) combined in double. Two passes, so
+// the variance is that of the centred values, as in the reference path.
+void normalize_float_rows(const float* x, float* y, int64_t rows, int64_t D, float epsilon,
+                          bool center, const float* scale, const float* bias, double* mean,
+                          double* inv, ThreadPool* pool) {
+  constexpr int64_t L = 16;
+  parallel_for(pool, rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(D, 1)),
+               [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* xr = x + r * D;
+      float* yr = y + r * D;
+      float m = 0.f;
+      if (center) {
+        float acc[L] = {};
+        int64_t i = 0;
+        for (; i + L <= D; i += L) {
+          for (int64_t l = 0; l < L; ++l) acc[l] += xr[i + l];
+        }
+        double sum = 0;
+        for (int64_t l = 0; l < L; ++l) sum += acc[l];
+        for (; i < D; ++i) sum += xr[i];
+        m = static_cast<float>(sum / static_cast<double>(D));
+      }
+      float acc[L] = {};
+      int64_t i = 0;
+      for (; i + L <= D; i += L) {
+        for (int64_t l = 0; l < L; ++l) {
+          const float d = xr[i + l] - m;
+          acc[l] += d * d;
+        }
+      }
+      double sq = 0;
+      for (int64_t l = 0; l < L; ++l) sq += acc[l];
+      for (; i < D; ++i) sq += static_cast<double>(xr[i] - m) * (xr[i] - m);
+      const double iv = 1.0 / std::sqrt(sq / static_cast<double>(D) + epsilon);
+      const float fi = static_cast<float>(iv);
+      if (bias != nullptr) {
+        for (int64_t k = 0; k < D; ++k) yr[k] = (xr[k] - m) * fi * scale[k] + bias[k];
+      } else {
+        for (int64_t k = 0; k < D; ++k) yr[k] = (xr[k] - m) * fi * scale[k];
+      }
+      mean[r] = m;
+      inv[r] = iv;
+    }
+  });
+}
+
+// A float tensor holding exactly the D values of the normalized dims (its shape is theirs, maybe
+// without some leading ones), so no broadcast is needed.
+bool covers(const Tensor& t, const Shape& norm_shape) {
+  if (t.dtype() != DataType::kFloat || t.rank() > norm_shape.size()) return false;
+  const size_t lead = norm_shape.size() - t.rank();
+  for (size_t i = 0; i < norm_shape.size(); ++i) {
+    const int64_t want = norm_shape[i];
+    if (i < lead ? want != 1 : t.dim(i - lead) != want) return false;
+  }
+  return true;
+}
 
 template <bool kRms>
 class RowNorm final : public OpKernel {
@@ -37,6 +100,16 @@ class RowNorm final : public OpKernel {
     const Shape norm_shape(x->shape().begin() + axis, x->shape().end());
     const int64_t rows = norm::span_numel(x->shape(), 0, axis);
     const int64_t D = shape_numel(norm_shape);
+    std::vector<double> mean(rows), inv(rows);
+    const Tensor* bias_t = !kRms && ctx.has_input(2) ? ctx.input(2) : nullptr;
+    if (x->dtype() == DataType::kFloat && D > 0 && covers(*scale_t, norm_shape) &&
+        (bias_t == nullptr || covers(*bias_t, norm_shape))) {
+      Tensor& y = ctx.allocate_output(0, x->dtype(), x->shape());
+      normalize_float_rows(x->data<float>(), y.data<float>(), rows, D, epsilon_, !kRms,
+                           scale_t->data<float>(), bias_t ? bias_t->data<float>() : nullptr,
+                           mean.data(), inv.data(), ctx.pool());
+      return write_stats(ctx, *x, axis, mean, inv);
+    }
     auto scale = norm::expand_to(*scale_t, norm_shape);
     if (!scale.ok()) return ctx.invalid_argument("Scale: ", scale.status().message());
     std::vector<double> bias;
@@ -45,7 +118,6 @@ class RowNorm final : public OpKernel {
       if (!b.ok()) return ctx.invalid_argument("B: ", b.status().message());
       bias = std::move(*b);
     }
-    std::vector<double> mean(rows), inv(rows);
     Tensor& y = ctx.allocate_output(0, x->dtype(), x->shape());
     const std::vector<double>& s = *scale;
     ONYX_RETURN_IF_ERROR(dispatch<FloatTypes>(x->dtype(), [&]<typename T>() {
@@ -56,8 +128,17 @@ class RowNorm final : public OpKernel {
                               mean.data(), inv.data());
       return Status::OK();
     }));
+    return write_stats(ctx, *x, axis, mean, inv);
+  }
+
+ private:
+  // LayerNormalization's optional Mean and InvStdDev outputs.
+  Status write_stats(KernelContext& ctx, const Tensor& x, int64_t axis,
+                     const std::vector<double>& mean, const std::vector<double>& inv) const {
     if constexpr (!kRms) {
-      Shape stat_shape(x->shape().begin(), x->shape().begin() + axis);
+      const int64_t rank = static_cast<int64_t>(x.rank());
+      const int64_t rows = static_cast<int64_t>(mean.size());
+      Shape stat_shape(x.shape().begin(), x.shape().begin() + axis);
       stat_shape.resize(static_cast<size_t>(rank), 1);
       const std::vector<double>* stats[2] = {&mean, &inv};
       for (size_t k = 0; k < 2; ++k) {
@@ -74,7 +155,6 @@ class RowNorm final : public OpKernel {
     return Status::OK();
   }
 
- private:
   int64_t axis_ = -1;
   float epsilon_ = 1e-5f;
   DataType stash_ = DataType::kFloat;

@@ -112,12 +112,14 @@ TEST(SessionThreads, NoThreadSpinsAfterRunReturns) {
   const Tensor x = random_floats({1, 16, 32, 32}, 7);
   for (int k = 0; k < 3; ++k) ASSERT_TRUE((*session)->run({{"x", Value(x)}}).ok());
   // Threads may spin briefly after a parallel region before they sleep; give them 50 ms,
-  // then the process must use (almost) no CPU over half a second of idling.
+  // then the process must use (almost) no CPU over half a second of idling. One spinning
+  // thread would show ~500 ms; the bound leaves room for the kernel's tick-based accounting,
+  // which on a loaded machine (ctest -j) charges a sleeping process 2-3 ticks of 10 ms.
   std::this_thread::sleep_for(std::chrono::milliseconds(50));
   const double before = process_cpu_ms();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const double used = process_cpu_ms() - before;
-  EXPECT_LT(used, 25.0) << "threads kept running while idle: " << used << " ms CPU in 500 ms";
+  EXPECT_LT(used, 60.0) << "threads kept running while idle: " << used << " ms CPU in 500 ms";
 }
 
 }  // namespace
