@@ -64,6 +64,7 @@ class Pass {
     std::erase_if(g_.nodes, [](const ir::Node& n) { return n.op_type.empty(); });
     restore_plain_values();
     for (auto& node : added_) g_.nodes.push_back(std::move(node));
+    drop_unread_initializers();  // the weights that were replaced by padded copies
     if (!model_.opset_imports.count(kOnyxDomain)) model_.opset_imports[kOnyxDomain] = 1;
     return converted_convs_;
   }
@@ -84,12 +85,17 @@ class Pass {
     const ir::TypeInfo* t = type(v);
     return t != nullptr && t->shape ? &*t->shape : nullptr;
   }
-  // A float 4-D value with a known channel count that is a multiple of the block.
-  bool blockable(const std::string& v) const {
+  // The known channel count of a float 4-D value, or 0.
+  int64_t channels(const std::string& v) const {
     const auto* d = dims(v);
-    return is_float(v) && d != nullptr && d->size() == 4 && (*d)[1].is_known() &&
-           *(*d)[1].value % block_ == 0 && *(*d)[1].value > 0;
+    if (!is_float(v) || d == nullptr || d->size() != 4 || !(*d)[1].is_known()) return 0;
+    return std::max<int64_t>(*(*d)[1].value, 0);
   }
+  // Can have a blocked form (channels padded up to the block).
+  bool blockable(const std::string& v) const { return channels(v) > 0; }
+  // ... without padding.
+  bool unpadded(const std::string& v) const { return blockable(v) && channels(v) % block_ == 0; }
+  int64_t padded(int64_t c) const { return nn::padded_channels(c, block_); }
   bool same_shape(const std::string& a, const std::string& b) const {
     const auto *da = dims(a), *db = dims(b);
     if (da == nullptr || db == nullptr || da->size() != db->size()) return false;
@@ -121,9 +127,13 @@ class Pass {
     }
     return all_names_.count(name) > 0;
   }
+  // `to` is the blocked form of `from`: its type, with the channels padded.
   void copy_type(const std::string& from, const std::string& to) {
     if (const ir::TypeInfo* t = type(from)) {
       ir::TypeInfo copy = *t;
+      if (copy.shape && copy.shape->size() >= 2 && (*copy.shape)[1].is_known()) {
+        (*copy.shape)[1] = ir::Dim::known(padded(*(*copy.shape)[1].value));
+      }
       g_.value_info.push_back(ir::ValueInfo{to, copy, {}});
     }
   }
@@ -181,8 +191,12 @@ class Pass {
     if (n.op_type == "Concat") return convert_concat(n);
     if (n.op_type == "MaxPool" || n.op_type == "AveragePool") return convert_pool(n);
     if (n.op_type == "GlobalAveragePool") {
+      const bool pad = !unpadded(n.inputs[0]);
       n.inputs[0] = blocked_.at(n.inputs[0]);
-      return to_onyx(n, "NchwcGlobalAveragePool");  // its [N, C, 1, 1] output is plain too
+      to_onyx(n, "NchwcGlobalAveragePool");
+      // Its [N, C, 1, 1] output is the same in both layouts, unless channels were padded.
+      if (pad) make_output_blocked(n, 0);
+      return;
     }
     if (n.op_type == "BatchNormalization") return convert_batch_norm(n);
   }
@@ -204,22 +218,61 @@ class Pass {
     return true;
   }
 
+  // Conv / FusedConv with constant float weights -> NchwcConv. Channel counts that are not a
+  // multiple of the block are padded: the weights and bias get zero rows (and zero columns for
+  // padded input channels), so the padding lanes of every blocked tensor stay act(0).
   void convert_conv(ir::Node& n) {
     if (n.inputs.size() < 2 || n.outputs.size() != 1 || n.outputs[0].empty()) return;
-    const std::string& x = n.inputs[0];
+    const std::string x = n.inputs[0];
     const Tensor* w = constant(n.inputs[1]);
     if (w == nullptr || w->dtype() != DataType::kFloat || w->rank() != 4 || !is_float(x)) return;
-    if (n.inputs.size() > 2 && !n.inputs[2].empty() && constant(n.inputs[2]) == nullptr) return;
-    const ir::Attribute* ga = n.find_attribute("group");
-    const int64_t group = ga != nullptr ? ga->i : 1;
-    const int64_t M = w->dim(0), C = w->dim(1) * group;
-    if (M % block_ != 0 || M == 0) return;
-    const bool input_blocked = is_blocked(x) && C % block_ == 0;
-    if (n.inputs.size() > 3 && !n.inputs[3].empty()) {
-      if (!blockable(n.inputs[3])) return;
-      n.inputs[3] = blocked_form(n.inputs[3]);
+    const Tensor* bias = n.inputs.size() > 2 && !n.inputs[2].empty() ? constant(n.inputs[2]) : nullptr;
+    if (n.inputs.size() > 2 && !n.inputs[2].empty() &&
+        (bias == nullptr || bias->dtype() != DataType::kFloat || bias->numel() != w->dim(0))) {
+      return;
     }
-    if (input_blocked) n.inputs[0] = blocked_.at(x);
+    ir::Attribute* ga = nullptr;
+    for (auto& a : n.attributes) {
+      if (a.name == "group") ga = &a;
+    }
+    const int64_t group = ga != nullptr ? ga->i : 1;
+    const int64_t M = w->dim(0), Cg = w->dim(1), C = Cg * group;
+    if (M == 0 || Cg == 0) return;
+    const bool depthwise = group > 1 && Cg == 1 && M == C;
+    // Other grouped convolutions keep their groups aligned with blocks: no padding there.
+    if (group > 1 && !depthwise && (M % block_ != 0 || C % block_ != 0)) return;
+    const bool has_z = n.inputs.size() > 3 && !n.inputs[3].empty();
+    if (has_z && !blockable(n.inputs[3])) return;
+    // A depthwise conv needs its input in the padded layout of its output.
+    bool input_blocked = is_blocked(x) && (group == 1 || C % block_ == 0 || depthwise);
+    if (depthwise && !input_blocked) {
+      if (!blockable(x)) return;
+      input_blocked = true;
+    }
+    const int64_t Mp = padded(M), Cin = input_blocked ? padded(C) : C;
+    if (Mp != M || (group == 1 && Cin != C) || (depthwise && Cin != C)) {
+      const int64_t cols = depthwise ? 1 : Cin;
+      Tensor pw(DataType::kFloat, {Mp, cols, w->dim(2), w->dim(3)});
+      std::fill(pw.data<float>(), pw.data<float>() + pw.numel(), 0.f);
+      const int64_t K = w->dim(2) * w->dim(3);
+      for (int64_t m = 0; m < M; ++m) {
+        std::copy(w->data<float>() + m * Cg * K, w->data<float>() + (m + 1) * Cg * K,
+                  pw.data<float>() + m * cols * K);
+      }
+      Tensor pb(DataType::kFloat, {Mp});
+      std::fill(pb.data<float>(), pb.data<float>() + Mp, 0.f);
+      if (bias != nullptr) std::copy(bias->data<float>(), bias->data<float>() + M, pb.data<float>());
+      const std::string wname = fresh(n.inputs[1] + "_padded");
+      const std::string bname = fresh(n.outputs[0] + "_bias_padded");
+      g_.initializers.emplace(wname, std::move(pw));
+      g_.initializers.emplace(bname, std::move(pb));
+      if (n.inputs.size() < 3) n.inputs.resize(3);
+      n.inputs[1] = wname;
+      n.inputs[2] = bname;
+      if (depthwise) ga->i = Mp;
+    }
+    if (has_z) n.inputs[3] = blocked_form(n.inputs[3]);
+    if (input_blocked) n.inputs[0] = blocked_form(x);
     to_onyx(n, "NchwcConv");
     n.attributes.push_back(rules::make_int_attr("input_nchwc", input_blocked ? 1 : 0));
     make_output_blocked(n, 0);
@@ -234,7 +287,9 @@ class Pass {
       all_same = all_same && same_shape(in, out);
     }
     if (!any_blocked) return;
-    if (all_same && blockable(out)) {
+    // Padding lanes hold act(0) of zero weights; 0 / 0 there would poison the next conv.
+    const bool padded_ok = n.op_type != "Div";
+    if (all_same && (unpadded(out) || (padded_ok && blockable(out)))) {
       for (auto& in : n.inputs) in = blocked_form(in);
       return make_output_blocked(n, 0);
     }
@@ -251,7 +306,9 @@ class Pass {
       }
       const bool per_image = dims_equal((*ds)[0], (*dx)[0]);
       if (!per_image && !((*ds)[0].is_known() && *(*ds)[0].value == 1)) continue;
-      // A [N, C, 1, 1] tensor has the same bytes in both layouts: either form will do.
+      // A [N, C, 1, 1] tensor has the same bytes in both layouts, unless padded: then only
+      // its blocked form has the padded channel count.
+      if (!is_blocked(s) && !unpadded(x)) continue;
       n.inputs = {blocked_.at(x), is_blocked(s) ? blocked_.at(s) : s};
       to_onyx(n, "NchwcChannelScale");
       make_output_blocked(n, 0);
@@ -265,10 +322,10 @@ class Pass {
     if (a == nullptr || (a->i != 1 && a->i != -3)) return;
     bool any_blocked = false;
     for (const auto& in : n.inputs) {
-      if (!blockable(in)) return;
+      if (!unpadded(in)) return;  // padding inside the channels would break the layout
       any_blocked = any_blocked || is_blocked(in);
     }
-    if (!any_blocked || !blockable(n.outputs[0])) return;
+    if (!any_blocked || !unpadded(n.outputs[0])) return;
     for (auto& in : n.inputs) in = blocked_form(in);
     make_output_blocked(n, 0);
   }
@@ -292,11 +349,17 @@ class Pass {
       if (t == nullptr || !rules::as_doubles(*t, p[i])) return;
     }
     const size_t C = p[0].size();
-    if (C % static_cast<size_t>(block_) != 0 || p[1].size() != C || p[2].size() != C || p[3].size() != C) return;
+    if (static_cast<int64_t>(C) != channels(n.inputs[0]) || p[1].size() != C ||
+        p[2].size() != C || p[3].size() != C) {
+      return;
+    }
+    const int64_t Cp = padded(static_cast<int64_t>(C));
     const ir::Attribute* e = n.find_attribute("epsilon");
     const double eps = e != nullptr ? e->f : 1e-5;
-    Tensor scale(DataType::kFloat, {static_cast<int64_t>(C)});
-    Tensor shift(DataType::kFloat, {static_cast<int64_t>(C)});
+    Tensor scale(DataType::kFloat, {Cp});
+    Tensor shift(DataType::kFloat, {Cp});
+    std::fill(scale.data<float>(), scale.data<float>() + Cp, 0.f);
+    std::fill(shift.data<float>(), shift.data<float>() + Cp, 0.f);
     for (size_t c = 0; c < C; ++c) {
       const double s = p[0][c] / std::sqrt(p[3][c] + eps);
       scale.data<float>()[c] = static_cast<float>(s);
@@ -316,9 +379,8 @@ class Pass {
 
   size_t index_of(const ir::Node& n) const { return static_cast<size_t>(&n - g_.nodes.data()); }
 
-  // Values that some converted producer now writes blocked but that a node (or subgraph, or
-  // the graph's outputs) still reads plain get a ReorderFromNchwc.
-  void restore_plain_values() {
+  // Every value some node, subgraph or graph output reads.
+  std::unordered_set<std::string> read_values() const {
     std::unordered_set<std::string> read;
     for (const auto& n : g_.nodes) {
       for (const auto& v : n.inputs) read.insert(v);
@@ -335,6 +397,20 @@ class Pass {
       for (const auto& v : n.inputs) read.insert(v);
     }
     for (const auto& vi : g_.outputs) read.insert(vi.name);
+    return read;
+  }
+
+  void drop_unread_initializers() {
+    const std::unordered_set<std::string> read = read_values();
+    std::erase_if(g_.initializers, [&](const auto& kv) {
+      return !read.count(kv.first) && !graph_inputs_.count(kv.first);
+    });
+  }
+
+  // Values that some converted producer now writes blocked but that a node (or subgraph, or
+  // the graph's outputs) still reads plain get a ReorderFromNchwc.
+  void restore_plain_values() {
+    const std::unordered_set<std::string> read = read_values();
     for (const auto& plain : produced_blocked_) {
       if (!read.count(plain)) continue;
       ir::Node r;
@@ -342,6 +418,9 @@ class Pass {
       to_onyx(r, "ReorderFromNchwc");
       r.inputs = {blocked_.at(plain)};
       r.outputs = {plain};
+      if (const int64_t c = channels(plain); c > 0 && c % block_ != 0) {
+        r.attributes.push_back(rules::make_int_attr("channels", c));
+      }
       added_.push_back(std::move(r));
     }
   }

@@ -25,14 +25,25 @@ namespace nn {
 
 namespace {
 
+// One block of B channels (cb) of one image n: up to B plain planes of S values <-> S vectors
+// of B lanes. Lanes past the real channel count C are zero in the blocked form.
 template <int64_t B>
 void to_blocked(const float* x, float* y, int64_t N, int64_t C, int64_t S, ThreadPool* pool) {
-  parallel_for(pool, N * (C / B), 1, [&](int64_t b, int64_t e) {
+  const int64_t blocks = padded_channels(C, B) / B;
+  parallel_for(pool, N * blocks, 1, [&](int64_t b, int64_t e) {
     for (int64_t blk = b; blk < e; ++blk) {
-      const float* src = x + blk * B * S;  // channels blk*8 .. blk*8+7 of image blk / (C/8)
+      const int64_t n = blk / blocks, c0 = (blk % blocks) * B;
+      const int64_t lanes = std::min<int64_t>(B, C - c0);
+      const float* src = x + (n * C + c0) * S;
       float* dst = y + blk * B * S;
+      if (lanes == B) {
+        for (int64_t s = 0; s < S; ++s) {
+          for (int64_t c = 0; c < B; ++c) dst[s * B + c] = src[c * S + s];
+        }
+        continue;
+      }
       for (int64_t s = 0; s < S; ++s) {
-        for (int64_t c = 0; c < B; ++c) dst[s * B + c] = src[c * S + s];
+        for (int64_t c = 0; c < B; ++c) dst[s * B + c] = c < lanes ? src[c * S + s] : 0.f;
       }
     }
   });
@@ -40,11 +51,14 @@ void to_blocked(const float* x, float* y, int64_t N, int64_t C, int64_t S, Threa
 
 template <int64_t B>
 void from_blocked(const float* x, float* y, int64_t N, int64_t C, int64_t S, ThreadPool* pool) {
-  parallel_for(pool, N * (C / B), 1, [&](int64_t b, int64_t e) {
+  const int64_t blocks = padded_channels(C, B) / B;
+  parallel_for(pool, N * blocks, 1, [&](int64_t b, int64_t e) {
     for (int64_t blk = b; blk < e; ++blk) {
+      const int64_t n = blk / blocks, c0 = (blk % blocks) * B;
+      const int64_t lanes = std::min<int64_t>(B, C - c0);
       const float* src = x + blk * B * S;
-      float* dst = y + blk * B * S;
-      for (int64_t c = 0; c < B; ++c) {
+      float* dst = y + (n * C + c0) * S;
+      for (int64_t c = 0; c < lanes; ++c) {
         for (int64_t s = 0; s < S; ++s) dst[c * S + s] = src[s * B + c];
       }
     }
@@ -114,15 +128,43 @@ class BlockedKernel : public OpKernel {
   int64_t block_ = 8;
 };
 
+// ReorderToNchwc pads the channels up to a multiple of the block (with zeros);
+// ReorderFromNchwc drops them again, keeping the first `channels` (default: all).
 template <bool ToBlocked>
 class Reorder final : public BlockedKernel {
  public:
+  Status init(const KernelInfo& info) override {
+    ONYX_RETURN_IF_ERROR(BlockedKernel::init(info));
+    if constexpr (!ToBlocked) {
+      ONYX_ASSIGN_OR_RETURN(channels_, info.attr_int("channels", -1));
+    }
+    return Status::OK();
+  }
+
   Status compute(KernelContext& ctx) const override {
     ONYX_ASSIGN_OR_RETURN(const Tensor* x, ctx.required_input(0));
-    ONYX_RETURN_IF_ERROR(check_blockable(ctx, x, block_));
-    Tensor& y = ctx.allocate_output(0, DataType::kFloat, x->shape());
+    if (x->dtype() != DataType::kFloat || x->rank() < 3) {
+      return ctx.invalid_argument("expects a float tensor [N, C, spatial...], got ",
+                                  data_type_name(x->dtype()), " ", shape_to_string(x->shape()));
+    }
+    const int64_t N = x->dim(0), S = spatial_size(*x);
+    Shape out_shape = x->shape();
+    int64_t C = x->dim(1);  // real channels
+    if constexpr (ToBlocked) {
+      out_shape[1] = nn::padded_channels(C, block_);
+    } else {
+      ONYX_RETURN_IF_ERROR(check_blockable(ctx, x, block_));
+      if (channels_ >= 0) {
+        if (channels_ > C || channels_ <= C - block_) {
+          return ctx.invalid_argument("channels ", channels_, " does not fit the blocked input ",
+                                      shape_to_string(x->shape()));
+        }
+        C = channels_;
+      }
+      out_shape[1] = C;
+    }
+    Tensor& y = ctx.allocate_output(0, DataType::kFloat, out_shape);
     if (y.numel() == 0) return Status::OK();
-    const int64_t N = x->dim(0), C = x->dim(1), S = spatial_size(*x);
     if constexpr (ToBlocked) {
       nn::nchw_to_nchwc(x->data<float>(), y.data<float>(), N, C, S, block_, ctx.pool());
     } else {
@@ -130,6 +172,9 @@ class Reorder final : public BlockedKernel {
     }
     return Status::OK();
   }
+
+ private:
+  int64_t channels_ = -1;
 };
 
 enum class BlockedPoolKind { kMax, kAverage };

@@ -92,6 +92,39 @@ ir::Model small_cnn() {
   return b.model;
 }
 
+// EfficientNet-like channel counts (24, 40, a squeeze of 6) that are not multiples of the
+// block: the pass pads them. An inner padded value is also a graph output.
+ir::Model padded_cnn() {
+  Builder b;
+  b.model.graph.inputs.push_back(
+      {"x", ir::TypeInfo::tensor(DataType::kFloat, std::vector<ir::Dim>{
+                                     ir::Dim::named("batch"), ir::Dim::known(3),
+                                     ir::Dim::known(12), ir::Dim::known(12)}), {}});
+  b.conv("x", "c1", 3, 24, 3, 1, 2);
+  b.node("Sigmoid", {"c1"}, {"s1"});
+  b.node("Mul", {"c1", "s1"}, {"a1"});                   // Swish
+  b.conv("a1", "dw", 24, 24, 3, 24);                      // depthwise, padded
+  b.node("GlobalAveragePool", {"dw"}, {"gap"});
+  b.conv("gap", "se1", 24, 6, 1);
+  b.node("Relu", {"se1"}, {"se2"});
+  b.conv("se2", "se3", 6, 24, 1);
+  b.node("Sigmoid", {"se3"}, {"gate"});
+  b.node("Mul", {"dw", "gate"}, {"scaled"});
+  b.conv("scaled", "c2", 24, 24, 1);
+  b.node("Add", {"c2", "a1"}, {"res"});                  // residual over padded tensors
+  b.node("BatchNormalization",
+         {"res", b.weight({24}), b.weight({24}), b.weight({24}), b.weight({24}, 0.5f, 1.5f)},
+         {"bn"});
+  b.node("MaxPool", {"bn"}, {"mp"}, {attr_ints("kernel_shape", {2, 2}), attr_ints("strides", {2, 2})});
+  b.conv("mp", "c3", 24, 40, 3);
+  b.node("GlobalAveragePool", {"c3"}, {"pooled"});
+  b.node("Flatten", {"pooled"}, {"flat"});
+  b.node("Gemm", {"flat", b.weight({10, 40}), b.weight({10})}, {"logits"}, {attr_int("transB", 1)});
+  b.model.graph.outputs.push_back({"logits", {}, {}});
+  b.model.graph.outputs.push_back({"res", {}, {}});
+  return b.model;
+}
+
 std::unique_ptr<Session> load(const ir::Model& m, int level) {
   auto bytes = onnx_export::serialize_model(m);
   EXPECT_TRUE(bytes.ok()) << bytes.status().to_string();
@@ -143,6 +176,41 @@ TEST(NchwcLayout, SmallCnnRunsBlockedWithTheSameResults) {
       const Tensor& want = (*a)[k].tensor();
       const Tensor& got = (*c)[k].tensor();
       ASSERT_EQ(want.shape(), got.shape());
+      for (int64_t i = 0; i < want.numel(); ++i) {
+        ASSERT_NEAR(want.data<float>()[i], got.data<float>()[i],
+                    1e-4f * (1 + std::abs(want.data<float>()[i])))
+            << "output " << k << " at " << i << ", batch " << batch;
+      }
+    }
+  }
+}
+
+TEST(NchwcLayout, ChannelsThatAreNotMultiplesOfTheBlockArePadded) {
+  const ir::Model m = padded_cnn();
+  auto plain = load(m, 0);
+  auto blocked = load(m, 3);
+  ASSERT_TRUE(plain && blocked);
+  const ir::Model& opt = blocked->model();
+  EXPECT_EQ(count(opt, "NchwcConv"), 6);
+  EXPECT_EQ(count(opt, "Conv") + count(opt, "FusedConv"), 0);
+  EXPECT_EQ(count(opt, "NchwcChannelScale"), 2);
+  int reorders_with_channels = 0;
+  for (const auto& n : opt.graph.nodes) {
+    if (n.op_type == "ReorderFromNchwc" && n.find_attribute("channels") != nullptr) {
+      ++reorders_with_channels;
+    }
+  }
+  EXPECT_EQ(reorders_with_channels, 2);  // the graph output "res" and the pooled vector
+  for (int64_t batch : {1, 2}) {
+    Tensor x = random_weights({batch, 3, 12, 12}, 200 + static_cast<uint32_t>(batch), -1.f, 1.f);
+    auto a = plain->run({{"x", Value(x)}});
+    auto c = blocked->run({{"x", Value(x)}});
+    ASSERT_TRUE(a.ok()) << a.status().to_string();
+    ASSERT_TRUE(c.ok()) << c.status().to_string();
+    for (size_t k = 0; k < a->size(); ++k) {
+      const Tensor& want = (*a)[k].tensor();
+      const Tensor& got = (*c)[k].tensor();
+      ASSERT_EQ(want.shape(), got.shape()) << "output " << k;
       for (int64_t i = 0; i < want.numel(); ++i) {
         ASSERT_NEAR(want.data<float>()[i], got.data<float>()[i],
                     1e-4f * (1 + std::abs(want.data<float>()[i])))

@@ -69,12 +69,31 @@ TEST_P(Nchwc, ReorderRoundTripsAndPlacesChannelsInBlocks) {
   expect_close(x, back, 0.f);
 }
 
-TEST_P(Nchwc, ReorderRejectsChannelsThatAreNotAMultipleOfTheBlock) {
-  auto r = run_node({"ReorderToNchwc", 1, {V(random_float({1, 12, 2, 2}, 2))}, {block_attr()}, 1,
-                     "onyx"});
-  ASSERT_FALSE(r.ok());
-  EXPECT_NE(r.status().message().find("multiple of " + std::to_string(block())), std::string::npos)
-      << r.status().message();
+// Channel counts that are not a multiple of the block are padded with zeros, and dropped again
+// by ReorderFromNchwc's `channels`.
+TEST_P(Nchwc, ReorderPadsChannelsUpToTheBlock) {
+  Tensor x = random_float({2, 12, 3, 2}, 2);
+  Tensor b = run_ok({"ReorderToNchwc", 1, {V(x)}, {block_attr()}, 1, "onyx"});
+  ASSERT_EQ(b.shape(), (Shape{2, 16, 3, 2}));
+  const int64_t S = 6, B = block();
+  for (int64_t n = 0; n < 2; ++n) {
+    for (int64_t c = 0; c < 16; ++c) {
+      for (int64_t p = 0; p < S; ++p) {
+        const float got = b.data<float>()[((n * (16 / B) + c / B) * S + p) * B + c % B];
+        EXPECT_EQ(got, c < 12 ? x.data<float>()[(n * 12 + c) * S + p] : 0.f);
+      }
+    }
+  }
+  Tensor back = run_ok({"ReorderFromNchwc", 1, {V(b)}, with_block({attr_int("channels", 12)}), 1,
+                        "onyx"});
+  expect_close(x, back, 0.f);
+  auto bad = run_node({"ReorderFromNchwc", 1, {V(b)}, with_block({attr_int("channels", 17)}), 1,
+                       "onyx"});
+  EXPECT_FALSE(bad.ok());
+  auto unblocked_input = run_node({"ReorderFromNchwc", 1, {V(x)}, {block_attr()}, 1, "onyx"});
+  ASSERT_FALSE(unblocked_input.ok());
+  EXPECT_NE(unblocked_input.status().message().find("multiple of " + std::to_string(B)),
+            std::string::npos);
 }
 
 TEST(NchwcBlock, OtherBlocksAreRejectedAtLoad) {
