@@ -138,14 +138,24 @@ class Pass {
     }
   }
   // The node's output i now holds the blocked form of its old value.
-  void make_output_blocked(ir::Node& n, size_t i) { make_output_blocked(n, i, n.outputs[i]); }
-  void make_output_blocked(ir::Node& n, size_t i, const std::string& plain_name) {
+  // `real` is its channel count before padding (from the weights or the op's inputs: the
+  // value's type may not be known).
+  void make_output_blocked(ir::Node& n, size_t i, int64_t real) {
+    make_output_blocked(n, i, n.outputs[i], real);
+  }
+  void make_output_blocked(ir::Node& n, size_t i, const std::string& plain_name, int64_t real) {
     const std::string plain = plain_name;
     const std::string b = fresh(plain + "_nchwc");
     copy_type(plain, b);
     n.outputs[i] = b;
     blocked_[plain] = b;
+    real_channels_[plain] = real_channels_[b] = real;
     produced_blocked_.insert(plain);
+  }
+  // The channel count before padding of a blocked value (by its plain or blocked name).
+  int64_t real_of(const std::string& v) const {
+    auto it = real_channels_.find(v);
+    return it != real_channels_.end() ? it->second : channels(v);
   }
   // The blocked form of `v`: made by a ReorderToNchwc unless it exists already.
   std::string blocked_form(const std::string& v) {
@@ -160,6 +170,7 @@ class Pass {
     r.outputs = {b};
     added_.push_back(std::move(r));
     blocked_[v] = b;
+    real_channels_[v] = real_channels_[b] = channels(v);
     return b;
   }
   // Makes n the blocked op `op` of the onyx domain, with the pass's block.
@@ -185,7 +196,7 @@ class Pass {
     if (unary_ops().count(n.op_type)) {
       if (!same_shape(n.inputs[0], n.outputs[0])) return;
       n.inputs[0] = blocked_.at(n.inputs[0]);
-      return make_output_blocked(n, 0);
+      return make_output_blocked(n, 0, real_of(n.inputs[0]));
     }
     if (binary_ops().count(n.op_type)) return convert_binary(n);
     if (n.op_type == "Concat") return convert_concat(n);
@@ -195,7 +206,7 @@ class Pass {
       n.inputs[0] = blocked_.at(n.inputs[0]);
       to_onyx(n, "NchwcGlobalAveragePool");
       // Its [N, C, 1, 1] output is the same in both layouts, unless channels were padded.
-      if (pad) make_output_blocked(n, 0);
+      if (pad) make_output_blocked(n, 0, real_of(n.inputs[0]));
       return;
     }
     if (n.op_type == "BatchNormalization") return convert_batch_norm(n);
@@ -205,7 +216,7 @@ class Pass {
   // BatchNormalization -> Relu of pre-activation blocks (DenseNet). The Relu node is emptied
   // and dropped at the end.
   bool fuse_relu_into_channel_scale(ir::Node& relu) {
-    const std::string& in = relu.inputs[0];
+    const std::string in = relu.inputs[0];  // a copy: relu is cleared below
     auto it = scale_producer_.find(in);
     if (it == scale_producer_.end() || uses_[in] != 1) return false;
     ir::Node& scale = g_.nodes[it->second];
@@ -214,7 +225,7 @@ class Pass {
     const std::string out = relu.outputs[0];
     relu = ir::Node{};
     scale_producer_.erase(it);
-    make_output_blocked(scale, 0, out);
+    make_output_blocked(scale, 0, out, real_of(in));
     return true;
   }
 
@@ -250,7 +261,11 @@ class Pass {
       input_blocked = true;
     }
     const int64_t Mp = padded(M), Cin = input_blocked ? padded(C) : C;
-    if (Mp != M || (group == 1 && Cin != C) || (depthwise && Cin != C)) {
+    const bool pad = Mp != M || Cin != C;
+    // Outside a blocked region, a narrow convolution is not worth padding (2 channels would
+    // compute 16).
+    if (pad && !is_blocked(x) && M < block_) return;
+    if (pad) {
       const int64_t cols = depthwise ? 1 : Cin;
       Tensor pw(DataType::kFloat, {Mp, cols, w->dim(2), w->dim(3)});
       std::fill(pw.data<float>(), pw.data<float>() + pw.numel(), 0.f);
@@ -275,7 +290,7 @@ class Pass {
     if (input_blocked) n.inputs[0] = blocked_form(x);
     to_onyx(n, "NchwcConv");
     n.attributes.push_back(rules::make_int_attr("input_nchwc", input_blocked ? 1 : 0));
-    make_output_blocked(n, 0);
+    make_output_blocked(n, 0, M);
     ++converted_convs_;
   }
 
@@ -291,7 +306,7 @@ class Pass {
     const bool padded_ok = n.op_type != "Div";
     if (all_same && (unpadded(out) || (padded_ok && blockable(out)))) {
       for (auto& in : n.inputs) in = blocked_form(in);
-      return make_output_blocked(n, 0);
+      return make_output_blocked(n, 0, real_of(n.inputs[0]));
     }
     // Squeeze-and-excitation: Mul(x, s) with s of shape [N or 1, C, 1, 1].
     if (n.op_type != "Mul" || n.inputs.size() != 2) return;
@@ -311,7 +326,7 @@ class Pass {
       if (!is_blocked(s) && !unpadded(x)) continue;
       n.inputs = {blocked_.at(x), is_blocked(s) ? blocked_.at(s) : s};
       to_onyx(n, "NchwcChannelScale");
-      make_output_blocked(n, 0);
+      make_output_blocked(n, 0, real_of(x));
       scale_producer_[out] = index_of(n);
       return;
     }
@@ -327,7 +342,7 @@ class Pass {
     }
     if (!any_blocked || !unpadded(n.outputs[0])) return;
     for (auto& in : n.inputs) in = blocked_form(in);
-    make_output_blocked(n, 0);
+    make_output_blocked(n, 0, channels(n.outputs[0]));
   }
 
   void convert_pool(ir::Node& n) {
@@ -336,7 +351,7 @@ class Pass {
     n.inputs[0] = blocked_.at(n.inputs[0]);
     std::erase_if(n.attributes, [](const ir::Attribute& at) { return at.name == "storage_order"; });
     to_onyx(n, n.op_type == "MaxPool" ? "NchwcMaxPool" : "NchwcAveragePool");
-    make_output_blocked(n, 0);
+    make_output_blocked(n, 0, real_of(n.inputs[0]));
   }
 
   // Inference BatchNormalization with constant parameters: y = x * s + b per channel.
@@ -373,7 +388,7 @@ class Pass {
     n.attributes.clear();
     to_onyx(n, "NchwcChannelScale");
     const std::string plain = n.outputs[0];
-    make_output_blocked(n, 0);
+    make_output_blocked(n, 0, static_cast<int64_t>(C));
     scale_producer_[plain] = index_of(n);
   }
 
@@ -418,7 +433,7 @@ class Pass {
       to_onyx(r, "ReorderFromNchwc");
       r.inputs = {blocked_.at(plain)};
       r.outputs = {plain};
-      if (const int64_t c = channels(plain); c > 0 && c % block_ != 0) {
+      if (const int64_t c = real_of(plain); c > 0 && c % block_ != 0) {
         r.attributes.push_back(rules::make_int_attr("channels", c));
       }
       added_.push_back(std::move(r));
@@ -433,6 +448,7 @@ class Pass {
   std::vector<ir::Node> added_;
   std::unordered_set<std::string> used_names_, all_names_;
   std::unordered_map<std::string, int> uses_;  // readers of each value before the pass
+  std::unordered_map<std::string, int64_t> real_channels_;  // of blocked values, both names
   std::unordered_map<std::string, size_t> scale_producer_;  // plain value -> its ChannelScale
   int64_t block_;
   int64_t converted_convs_ = 0;
