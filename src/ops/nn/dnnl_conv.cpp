@@ -64,6 +64,8 @@ class RunBuffer {
   static size_t round_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 };
 
+constexpr size_t kWinogradExtraBytes = size_t{16} << 20;
+
 tag weights_tag(size_t spatial_rank, bool grouped) {
   if (grouped) {
     switch (spatial_rank) {
@@ -191,12 +193,22 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
     };
     // Winograd where oneDNN has it (3x3, stride 1, AVX-512) and the caller allows it: 2.25x
     // fewer multiplications; results within 1e-6 relative (L2) of the direct algorithm on the
-    // benchmark's CNNs (docs/performance.md).
+    // benchmark's CNNs (docs/performance.md). Its transformed weights (up to 4x the plain ones)
+    // and tile scratchpad grow with the batch: past kWinogradExtraBytes for one convolution
+    // (ResNet-50's 512-channel layers at batch 8: 76 MB) the direct algorithm is kept.
     bool made = false;
     if (options.allow_winograd) {
       try {
-        im.pd = make_pd(dnnl::algorithm::convolution_winograd);
-        made = true;
+        auto wino = make_pd(dnnl::algorithm::convolution_winograd);
+        size_t plain_weights = sizeof(float);
+        for (auto d : wei) plain_weights *= static_cast<size_t>(d);
+        const size_t wino_weights = wino.weights_desc().get_size();
+        const size_t extra = (wino_weights > plain_weights ? wino_weights - plain_weights : 0) +
+                             wino.scratchpad_desc().get_size();
+        if (extra <= kWinogradExtraBytes) {
+          im.pd = std::move(wino);
+          made = true;
+        }
       } catch (const dnnl::error&) {
       }
     }
