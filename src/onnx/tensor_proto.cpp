@@ -223,6 +223,33 @@ void tensor_to_proto(const Tensor& t, onnx::TensorProto* p) {
   }
 }
 
+Result<Tensor> take_tensor_from_proto(onnx::TensorProto& p, const std::string& base_dir) {
+  constexpr size_t kMinTakenBytes = size_t{1} << 16;  // small ones are not worth a control block
+  const auto dt = data_type_from_onnx(p.data_type());
+  if (!dt || *dt == DataType::kString || is_sub_byte(*dt) || data_type_size(*dt) == 0 ||
+      p.data_location() == onnx::TensorProto::EXTERNAL || !p.has_raw_data() || p.has_segment() ||
+      p.raw_data().size() < kMinTakenBytes) {
+    return tensor_from_proto(p, base_dir);
+  }
+  // Validate the header (and the byte count) through the copying path's checks first, on a
+  // proto without the bytes.
+  Shape shape(p.dims().begin(), p.dims().end());
+  for (int64_t d : shape) {
+    if (d < 0) return InvalidGraph("tensor '", p.name(), "' has negative dim ", d);
+  }
+  const int64_t n = shape_numel(shape);
+  if (n < 0) return InvalidGraph("tensor '", p.name(), "' has an overflowing shape");
+  const size_t elem = data_type_size(*dt);
+  if (static_cast<uint64_t>(n) > SIZE_MAX / elem ||
+      p.raw_data().size() != static_cast<size_t>(n) * elem) {
+    return tensor_from_proto(p, base_dir);  // words the error
+  }
+  auto owner = std::make_shared<std::string>(std::move(*p.mutable_raw_data()));
+  p.clear_raw_data();
+  void* data = owner->data();
+  return Tensor::wrap(*dt, std::move(shape), data, std::shared_ptr<void>(owner, data));
+}
+
 ir::TypeInfo type_from_proto(const onnx::TypeProto& proto) {
   ir::TypeInfo t;
   switch (proto.value_case()) {

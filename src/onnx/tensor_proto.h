@@ -17,6 +17,11 @@ namespace onyx::onnx_import {
 // Converts a TensorProto; external data is read from files under `base_dir` (which the
 // location may not escape). `base_dir` empty refuses external data.
 Result<Tensor> tensor_from_proto(const onnx::TensorProto& proto, const std::string& base_dir);
+// Same, but a large raw_data buffer is moved into the tensor instead of copied (the proto's
+// raw_data is left empty): the loader's initializers, so a model's weights are copied once
+// (by the protobuf parser), not twice. Such a tensor's data is 16-byte aligned (malloc's),
+// not 64.
+Result<Tensor> take_tensor_from_proto(onnx::TensorProto& proto, const std::string& base_dir);
 void tensor_to_proto(const Tensor& tensor, onnx::TensorProto* proto);
 
 ir::TypeInfo type_from_proto(const onnx::TypeProto& proto);
