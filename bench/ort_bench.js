@@ -6,12 +6,21 @@
 //
 // Session options: intraOpNumThreads N, interOpNumThreads 1, graphOptimizationLevel 'all'.
 // Prints one JSON line: load_ms (session creation), median_ms, min_ms, max_ms, mean_ms (of the K
-// timed runs, after W untimed ones) and peak_rss_mb (process.resourceUsage().maxRSS).
+// timed runs, after W untimed ones) and peak_rss_mb (VmHWM of /proc/self/status, the peak of
+// this program image; maxRSS would carry over the size of the process that forked us).
 // --save-outputs DIR also writes each output of the last run as DIR/<output name>.npy, the way
 // `onyx run -o DIR` does, so that run.py --check can compare the two engines' results.
 'use strict';
 
 const fs = require('fs');
+
+function peakRssKib() {
+  try {
+    const m = fs.readFileSync('/proc/self/status', 'utf8').match(/^VmHWM:\s+(\d+)/m);
+    if (m) return Number(m[1]);
+  } catch (e) { /* not Linux: fall back */ }
+  return process.resourceUsage().maxRSS;  // KiB
+}
 const path = require('path');
 const ort = require(path.join(__dirname, 'node_modules', 'onnxruntime-node'));
 
@@ -162,7 +171,7 @@ async function main() {
     min_ms: round(times[0], 4),
     max_ms: round(times[n - 1], 4),
     mean_ms: round(mean, 4),
-    peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 1), // maxRSS is in KiB
+    peak_rss_mb: round(peakRssKib() / 1024, 1),
   };
   process.stdout.write(JSON.stringify(result) + '\n');
   await session.release();

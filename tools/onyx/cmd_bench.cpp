@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <map>
 #include <random>
 #include <string>
@@ -31,6 +33,20 @@ constexpr const char* kUsage =
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "onyx bench: %s\n%s\n", message.c_str(), kUsage);
   return 2;
+}
+
+// Peak resident set of this program image: /proc/self/status VmHWM, which belongs to the
+// address space and so starts afresh at exec. (ru_maxrss survives exec: a process forked from
+// a large parent, like bench/run.py after comparing outputs, would report the parent's size.)
+double peak_rss_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmHWM:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr);
+  }
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss);  // KiB
 }
 
 double ms_since(std::chrono::steady_clock::time_point start) {
@@ -206,9 +222,7 @@ int cmd_bench(const std::vector<std::string>& args) {
   const size_t n = times.size();
   const double median = n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
 
-  struct rusage ru {};
-  getrusage(RUSAGE_SELF, &ru);
-  const double peak_rss_mb = static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB
+  const double peak_rss_mb = peak_rss_kib() / 1024.0;
 
   Profiler profiler;
   if (per_op || !profile_path.empty()) {
