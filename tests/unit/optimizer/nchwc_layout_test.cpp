@@ -136,6 +136,26 @@ std::unique_ptr<Session> load(const ir::Model& m, int level) {
   return s.ok() ? std::move(*s) : nullptr;
 }
 
+// Runs both sessions on one random input; every output must agree to 1e-4 relative.
+void expect_same_outputs(Session& plain, Session& blocked, Shape input_shape, uint32_t seed) {
+  const std::string what = "input " + shape_to_string(input_shape);
+  Tensor x = random_weights(std::move(input_shape), seed, -1.f, 1.f);
+  auto a = plain.run({{"x", Value(x)}});
+  auto c = blocked.run({{"x", Value(x)}});
+  ASSERT_TRUE(a.ok()) << a.status().to_string();
+  ASSERT_TRUE(c.ok()) << c.status().to_string();
+  for (size_t k = 0; k < a->size(); ++k) {
+    const Tensor& want = (*a)[k].tensor();
+    const Tensor& got = (*c)[k].tensor();
+    ASSERT_EQ(want.shape(), got.shape()) << "output " << k << ", " << what;
+    for (int64_t i = 0; i < want.numel(); ++i) {
+      ASSERT_NEAR(want.data<float>()[i], got.data<float>()[i],
+                  1e-4f * (1 + std::abs(want.data<float>()[i])))
+          << "output " << k << " at " << i << ", " << what;
+    }
+  }
+}
+
 int count(const ir::Model& m, const std::string& op) {
   int n = 0;
   for (const auto& node : m.graph.nodes) n += node.op_type == op;
@@ -167,21 +187,7 @@ TEST(NchwcLayout, SmallCnnRunsBlockedWithTheSameResults) {
   EXPECT_EQ(count(extended->model(), "NchwcConv"), 0);
 
   for (int64_t batch : {1, 3}) {
-    Tensor x = random_weights({batch, 3, 16, 16}, 100 + static_cast<uint32_t>(batch), -1.f, 1.f);
-    auto a = plain->run({{"x", Value(x)}});
-    auto c = blocked->run({{"x", Value(x)}});
-    ASSERT_TRUE(a.ok()) << a.status().to_string();
-    ASSERT_TRUE(c.ok()) << c.status().to_string();
-    for (size_t k = 0; k < a->size(); ++k) {
-      const Tensor& want = (*a)[k].tensor();
-      const Tensor& got = (*c)[k].tensor();
-      ASSERT_EQ(want.shape(), got.shape());
-      for (int64_t i = 0; i < want.numel(); ++i) {
-        ASSERT_NEAR(want.data<float>()[i], got.data<float>()[i],
-                    1e-4f * (1 + std::abs(want.data<float>()[i])))
-            << "output " << k << " at " << i << ", batch " << batch;
-      }
-    }
+    expect_same_outputs(*plain, *blocked, {batch, 3, 16, 16}, 100 + static_cast<uint32_t>(batch));
   }
 }
 
@@ -202,21 +208,7 @@ TEST(NchwcLayout, ChannelsThatAreNotMultiplesOfTheBlockArePadded) {
   }
   EXPECT_EQ(reorders_with_channels, 2);  // the graph output "res" and the pooled vector
   for (int64_t batch : {1, 2}) {
-    Tensor x = random_weights({batch, 3, 12, 12}, 200 + static_cast<uint32_t>(batch), -1.f, 1.f);
-    auto a = plain->run({{"x", Value(x)}});
-    auto c = blocked->run({{"x", Value(x)}});
-    ASSERT_TRUE(a.ok()) << a.status().to_string();
-    ASSERT_TRUE(c.ok()) << c.status().to_string();
-    for (size_t k = 0; k < a->size(); ++k) {
-      const Tensor& want = (*a)[k].tensor();
-      const Tensor& got = (*c)[k].tensor();
-      ASSERT_EQ(want.shape(), got.shape()) << "output " << k;
-      for (int64_t i = 0; i < want.numel(); ++i) {
-        ASSERT_NEAR(want.data<float>()[i], got.data<float>()[i],
-                    1e-4f * (1 + std::abs(want.data<float>()[i])))
-            << "output " << k << " at " << i << ", batch " << batch;
-      }
-    }
+    expect_same_outputs(*plain, *blocked, {batch, 3, 12, 12}, 200 + static_cast<uint32_t>(batch));
   }
 }
 
