@@ -42,10 +42,13 @@ template <typename C>
 struct SdpaArgs {
   int64_t batch = 0, q_heads = 0, kv_heads = 0, q_len = 0, kv_len = 0, qk_dim = 0, v_dim = 0;
   const C* q = nullptr;  // [batch, q_heads, q_len, qk_dim]
-  const C* k = nullptr;  // [batch, kv_heads, kv_len, qk_dim]
+  const C* k = nullptr;  // [batch, kv_heads, kv_len, qk_dim]; qk_dim stride k_dim_stride
   const C* v = nullptr;  // [batch, kv_heads, kv_len, v_dim]
   C* y = nullptr;        // [batch, q_heads, q_len, v_dim]
   Strides q_st, k_st, v_st, y_st;
+  // Element stride of K along qk_dim: 1 (rows of keys contiguous), or any value when k_st.seq
+  // is 1 (K stored transposed, [qk_dim, kv_len], as a MatMul(Q, K^T) graph holds it).
+  int64_t k_dim_stride = 1;
   double scale = 1;
   double softcap = 0;
   // Additive bias over [batch, q_heads, q_len, bias_cols], broadcast by zero strides (seq is the
@@ -63,6 +66,9 @@ struct SdpaArgs {
   const int64_t* kv_valid = nullptr;
   // Softmax accumulated in double even when C is float (Attention's softmax_precision).
   bool softmax_in_double = false;
+  // A row whose every score is -inf gives NaN probabilities, as the plain Softmax operator does
+  // (the fused attention of the optimizer must match the graph it replaces), instead of zeros.
+  bool all_masked_gives_nan = false;
   // Optional copy of the scores at one stage, contiguous [batch, q_heads, q_len, kv_len].
   C* scores_out = nullptr;
   ScoreStage stage = ScoreStage::kScaled;

@@ -2,6 +2,8 @@
 // subgraph captures intact, and never changes results (optimized vs. level 0 on the same feeds).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <random>
 
 #include "optimizer/optimizer.h"
@@ -301,6 +303,127 @@ TEST(Optimizer, MatMulBiasActivationFuseWithSymbolicDims) {
   ir::Model m2 = c.model;
   optimize(m2, 2);
   EXPECT_EQ(count_op(m2, "Add"), 1);
+}
+
+// Attention as torch exports nn.MultiheadAttention: Q, K, V [L, B*H, d] transposed into place,
+// Q divided by a scalar, the scores scaled, a mask added, Softmax, the product transposed back.
+ModelBuilder mha_attention(int softmax_axis = -1) {
+  ModelBuilder b;
+  b.input("q", {5, 6, 4}).input("k", {7, 6, 4}).input("v", {7, 6, 3}).input("mask", {6, 5, 7});
+  b.output("y");
+  Tensor two(DataType::kFloat, {});
+  two.data<float>()[0] = 2.f;
+  Tensor half(DataType::kFloat, {});
+  half.data<float>()[0] = 0.5f;
+  b.constant("two", two).constant("half", half);
+  b.node("Transpose", {"q"}, {"qt"}, {attr_ints("perm", {1, 0, 2})})
+      .node("Div", {"qt", "two"}, {"qs"})
+      .node("Transpose", {"k"}, {"kt"}, {attr_ints("perm", {1, 2, 0})})
+      .node("MatMul", {"qs", "kt"}, {"s"})
+      .node("Mul", {"s", "half"}, {"ss"})
+      .node("Add", {"ss", "mask"}, {"sb"})
+      .node("Softmax", {"sb"}, {"p"}, {attr_int("axis", softmax_axis)})
+      .node("Transpose", {"v"}, {"vt"}, {attr_ints("perm", {1, 0, 2})})
+      .node("MatMul", {"p", "vt"}, {"o"})
+      .node("Transpose", {"o"}, {"y"}, {attr_ints("perm", {1, 0, 2})});
+  return b;
+}
+
+NamedValues mha_feeds() {
+  return {{"q", Value(random_tensor({5, 6, 4}, 31))},
+          {"k", Value(random_tensor({7, 6, 4}, 32))},
+          {"v", Value(random_tensor({7, 6, 3}, 33))},
+          {"mask", Value(random_tensor({6, 5, 7}, 34))}};
+}
+
+TEST(Optimizer, AttentionFusesWithItsTransposesScalesAndMask) {
+  ModelBuilder b = mha_attention();
+  ir::Model m = b.model;
+  const auto report = optimize(m, 2);
+  ASSERT_EQ(m.graph.nodes.size(), 1u) << report.to_string();
+  const ir::Node& n = m.graph.nodes[0];
+  EXPECT_EQ(n.op_type, "FusedAttention");
+  EXPECT_EQ(n.inputs, (std::vector<std::string>{"q", "k", "v", "mask"}));
+  EXPECT_EQ(n.outputs, (std::vector<std::string>{"y"}));
+  EXPECT_FLOAT_EQ(n.find_attribute("scale")->f, 0.25f);
+  EXPECT_EQ(n.find_attribute("k_perm")->ints, (std::vector<int64_t>{1, 2, 0}));
+  expect_same_results(b.model, mha_feeds(), 2);
+
+  // Softmax over another axis is not attention.
+  ModelBuilder c = mha_attention(1);
+  ir::Model m2 = c.model;
+  optimize(m2, 2);
+  EXPECT_EQ(count_op(m2, "FusedAttention"), 0);
+  EXPECT_EQ(count_op(m2, "Softmax"), 1);
+
+  // A second reader of the probabilities keeps the graph as it is.
+  ModelBuilder d = mha_attention();
+  d.output("p");
+  ir::Model m3 = d.model;
+  optimize(m3, 2);
+  EXPECT_EQ(count_op(m3, "FusedAttention"), 0);
+}
+
+// The 4-D [batch, heads, seq, dim] form with K^T written as a last-axes Transpose (which the
+// FusedMatMul rules turn into transB first), no mask, a Transpose that moves the last axis of V
+// (kept as a node), masked (-inf) keys and a fully masked row (NaN, as Softmax gives).
+TEST(Optimizer, AttentionFusesAfterFusedMatMulAndKeepsSoftmaxSemantics) {
+  ModelBuilder b;
+  b.input("q", {2, 3, 5, 4}).input("k", {2, 3, 6, 4}).input("v", {2, 3, 2, 6}).input("bias", {5, 6});
+  b.output("y");
+  // Types that ONNX inference would give (the FusedMatMul rule needs the scores' type).
+  for (const auto& [name, shape] : {std::pair<std::string, Shape>{"s", {2, 3, 5, 6}},
+                                    std::pair<std::string, Shape>{"vt", {2, 3, 6, 2}}}) {
+    std::vector<ir::Dim> dims;
+    for (int64_t d : shape) dims.push_back(ir::Dim::known(d));
+    b.model.graph.value_info.push_back({name, ir::TypeInfo::tensor(DataType::kFloat, dims), {}});
+  }
+  b.node("Transpose", {"k"}, {"kt"}, {attr_ints("perm", {0, 1, 3, 2})})
+      .node("MatMul", {"q", "kt"}, {"s"})
+      .node("Add", {"bias", "s"}, {"sb"})
+      .node("Softmax", {"sb"}, {"p"}, {attr_int("axis", 3)})
+      .node("Transpose", {"v"}, {"vt"}, {attr_ints("perm", {0, 1, 3, 2})})
+      .node("MatMul", {"p", "vt"}, {"y"});
+  ir::Model m = b.model;
+  const auto report = optimize(m, 2);
+  ASSERT_EQ(count_op(m, "FusedAttention"), 1) << report.to_string();
+  EXPECT_EQ(count_op(m, "Transpose"), 1);  // V's
+  EXPECT_NE(report.to_string().find("fuse_matmul_transpose"), std::string::npos)
+      << report.to_string();
+  Tensor bias = random_tensor({5, 6}, 44);
+  const float inf = std::numeric_limits<float>::infinity();
+  bias.data<float>()[1] = -inf;            // row 0: one key masked
+  for (int j = 0; j < 6; ++j) bias.data<float>()[6 * 2 + j] = -inf;  // row 2: every key
+  const NamedValues feeds = {{"q", Value(random_tensor({2, 3, 5, 4}, 41))},
+                             {"k", Value(random_tensor({2, 3, 6, 4}, 42))},
+                             {"v", Value(random_tensor({2, 3, 2, 6}, 43))},
+                             {"bias", Value(bias)}};
+  SessionOptions opts;
+  opts.optimization_level = 2;
+  auto s = Session::create(b.model, opts);
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  auto out = (*s)->run(feeds);
+  ASSERT_TRUE(out.ok()) << out.status().to_string();
+  const Tensor& y = (*out)[0].tensor();
+  ASSERT_EQ(y.shape(), (Shape{2, 3, 5, 2}));
+  EXPECT_TRUE(std::isnan(y.data<float>()[2 * 2]));     // batch 0, head 0, row 2
+  EXPECT_FALSE(std::isnan(y.data<float>()[0]));
+  // Everywhere else the fused and the plain graphs agree (NaN rows compare as NaN).
+  SessionOptions plain;
+  plain.optimization_level = 0;
+  auto r = Session::create(b.model, plain);
+  ASSERT_TRUE(r.ok());
+  auto ref = (*r)->run(feeds);
+  ASSERT_TRUE(ref.ok());
+  const Tensor& want = (*ref)[0].tensor();
+  for (int64_t i = 0; i < y.numel(); ++i) {
+    const float a = want.data<float>()[i], c = y.data<float>()[i];
+    if (std::isnan(a)) {
+      EXPECT_TRUE(std::isnan(c)) << i;
+    } else {
+      EXPECT_NEAR(a, c, 1e-5 * (1 + std::abs(a))) << i;
+    }
+  }
 }
 
 TEST(Optimizer, MaxRewritesStopsEarly) {
