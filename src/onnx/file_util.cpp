@@ -1,10 +1,16 @@
 #include "onnx/file_util.h"
 
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <climits>
 #include <cstdlib>
 #include <fstream>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 namespace onyx::onnx_import {
 
@@ -37,6 +43,40 @@ Result<std::string> read_file_range(const std::string& path, size_t offset, size
   in.read(bytes.data(), static_cast<std::streamsize>(length));
   if (static_cast<size_t>(in.gcount()) != length) return RuntimeError("short read on '", path, "'");
   return bytes;
+}
+
+MappedFile::~MappedFile() {
+  if (data != nullptr) munmap(data, size);
+}
+
+Result<std::shared_ptr<MappedFile>> map_file(const std::string& path) {
+  using Key = std::tuple<std::string, dev_t, ino_t, off_t, int64_t, int64_t>;
+  static std::mutex mu;
+  static std::map<Key, std::weak_ptr<MappedFile>> live;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return NotFound("cannot open '", path, "'");
+  struct stat st {};
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+    close(fd);
+    return InvalidArgument("'", path, "' cannot be mapped");
+  }
+  const Key key{path, st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec};
+  std::lock_guard<std::mutex> lock(mu);
+  if (auto existing = live[key].lock()) {
+    close(fd);
+    return existing;
+  }
+  void* p = mmap(nullptr, static_cast<size_t>(st.st_size), PROT_READ | PROT_WRITE, MAP_PRIVATE,
+                 fd, 0);
+  close(fd);  // the mapping keeps the file open
+  if (p == MAP_FAILED) return RuntimeError("cannot map '", path, "'");
+  auto mapped = std::make_shared<MappedFile>();
+  mapped->data = static_cast<uint8_t*>(p);
+  mapped->size = static_cast<size_t>(st.st_size);
+  // Forget mappings that are gone, so the table does not grow with every file ever loaded.
+  for (auto it = live.begin(); it != live.end();) it = it->second.expired() ? live.erase(it) : ++it;
+  live[key] = mapped;
+  return mapped;
 }
 
 Result<std::string> resolve_inside(const std::string& base_dir, const std::string& relative) {

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
@@ -29,8 +30,14 @@ Status check_count(const onnx::TensorProto& p, int64_t have, int64_t want) {
   return Status::OK();
 }
 
-Result<std::string> read_external(const onnx::TensorProto& p, const std::string& base_dir,
-                                  size_t expected_bytes) {
+// The file and byte range of a tensor's external data, checked against its size.
+struct ExternalRange {
+  std::string path;
+  size_t offset = 0;
+};
+
+Result<ExternalRange> external_range(const onnx::TensorProto& p, const std::string& base_dir,
+                                     size_t expected_bytes) {
   std::string location;
   int64_t offset = 0;
   int64_t length = -1;
@@ -50,7 +57,28 @@ Result<std::string> read_external(const onnx::TensorProto& p, const std::string&
     return InvalidGraph("tensor '", p.name(), "': external data length ", length,
                         " does not match its shape (", expected_bytes, " bytes)");
   }
-  return read_file_range(path, static_cast<size_t>(offset), expected_bytes);
+  return ExternalRange{std::move(path), static_cast<size_t>(offset)};
+}
+
+// External data as a view into the mapped file when its offset suits the element type's
+// alignment (kernels read typed pointers), else as bytes read into `bytes` (t stays undefined).
+Result<Tensor> read_external(const onnx::TensorProto& p, const std::string& base_dir, DataType dt,
+                             const Shape& shape, size_t nbytes, std::string& bytes) {
+  ONYX_ASSIGN_OR_RETURN(ExternalRange r, external_range(p, base_dir, nbytes));
+  const size_t align = std::max<size_t>(1, std::min<size_t>(data_type_size(dt), 16));
+  if (nbytes > 0 && !is_sub_byte(dt) && r.offset % align == 0) {
+    auto mapped = map_file(r.path);
+    if (mapped.ok()) {
+      const auto& m = *mapped;
+      if (r.offset > m->size || nbytes > m->size - r.offset) {
+        return InvalidGraph("external data file '", r.path, "' has ", m->size, " bytes; tensor '",
+                            p.name(), "' needs ", nbytes, " at offset ", r.offset);
+      }
+      return Tensor::wrap(dt, shape, m->data + r.offset, m);
+    }
+  }
+  ONYX_ASSIGN_OR_RETURN(bytes, read_file_range(r.path, r.offset, nbytes));
+  return Tensor();
 }
 
 // Zeroes the unused high bits of the last byte of a packed sub-byte tensor, so tensors read from
@@ -101,7 +129,9 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const std::string& 
     std::string external_bytes;
     const std::string* raw = &p.raw_data();
     if (external) {
-      ONYX_ASSIGN_OR_RETURN(external_bytes, read_external(p, base_dir, bytes));
+      ONYX_ASSIGN_OR_RETURN(Tensor mapped,
+                            read_external(p, base_dir, dt, shape, bytes, external_bytes));
+      if (mapped.defined()) return mapped;
       raw = &external_bytes;
     }
     if (raw->size() != bytes) {
