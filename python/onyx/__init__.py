@@ -176,9 +176,12 @@ class InferenceSession:
             model = os.fspath(path_or_bytes)
             self._model_path = model
         self._sess_options = options
-        self._session = _onyx._Session(model, int(options.intra_op_num_threads),
-                                       getattr(options, "_custom_ops", None),
-                                       _optimizer_level(options.graph_optimization_level))
+        self._session = _onyx._Session(
+            model, int(options.intra_op_num_threads), getattr(options, "_custom_ops", None),
+            _optimizer_level(options.graph_optimization_level),
+            int(getattr(options, "execution_mode", 0)) == int(ExecutionMode.ORT_PARALLEL),
+            int(getattr(options, "inter_op_num_threads", 0)),
+            bool(getattr(options, "enable_mem_pattern", True)))
         if options.optimized_model_filepath:
             # The graph as the session runs it, after the optimizer (fused ops in domain onyx).
             self._session.save_optimized(os.fspath(options.optimized_model_filepath))

@@ -89,9 +89,12 @@ class PyCustomOps {
 class PySession {
  public:
   PySession(const py::object& model, int intra_op_threads, const PyCustomOps* custom_ops,
-            int optimization_level) {
+            int optimization_level, bool parallel, int inter_op_threads, bool mem_pattern) {
     SessionOptions options;
     options.intra_op_num_threads = intra_op_threads;
+    options.execution_mode = parallel ? ExecutionMode::kParallel : ExecutionMode::kSequential;
+    options.inter_op_num_threads = inter_op_threads;
+    options.enable_memory_pattern = mem_pattern;
     options.optimization_level = optimization_level;
     if (custom_ops != nullptr) options.custom_ops = custom_ops->registry();
     if (py::isinstance<py::bytes>(model)) {
@@ -217,9 +220,10 @@ PYBIND11_MODULE(_onyx, m) {
       .def(py::init<>())
       .def("load", &PyCustomOps::load, py::arg("path"));
   py::class_<PySession>(m, "_Session")
-      .def(py::init<const py::object&, int, const PyCustomOps*, int>(), py::arg("model"),
-           py::arg("intra_op_threads") = 0, py::arg("custom_ops") = nullptr,
-           py::arg("optimization_level") = 3)
+      .def(py::init<const py::object&, int, const PyCustomOps*, int, bool, int, bool>(),
+           py::arg("model"), py::arg("intra_op_threads") = 0, py::arg("custom_ops") = nullptr,
+           py::arg("optimization_level") = 3, py::arg("parallel") = false,
+           py::arg("inter_op_threads") = 0, py::arg("mem_pattern") = true)
       .def("inputs", &PySession::inputs)
       .def("overridable_initializers", &PySession::overridable_initializers)
       .def("outputs", &PySession::outputs)

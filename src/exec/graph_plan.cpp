@@ -184,6 +184,33 @@ Result<std::unique_ptr<GraphPlan>> GraphPlan::compile(const ir::Graph& graph,
   for (int slot_index = 0; slot_index < plan->num_slots_; ++slot_index) {
     if (last_use[slot_index] >= 0) plan->steps_[last_use[slot_index]].release.push_back(slot_index);
   }
+
+  // The dependency graph of the steps, for the parallel executor.
+  std::vector<int> producer(plan->num_slots_, -1);
+  for (size_t s = 0; s < plan->steps_.size(); ++s) {
+    for (int o : plan->steps_[s].outputs) {
+      if (o >= 0) producer[o] = static_cast<int>(s);
+    }
+  }
+  plan->slot_readers_.assign(plan->num_slots_, 0);
+  plan->keep_slot_.assign(plan->num_slots_, 0);
+  for (int o : plan->output_slots_) plan->keep_slot_[o] = 1;
+  for (size_t s = 0; s < plan->steps_.size(); ++s) {
+    Step& step = plan->steps_[s];
+    std::unordered_set<int> reads(step.inputs.begin(), step.inputs.end());
+    reads.insert(step.implicit.begin(), step.implicit.end());
+    reads.erase(-1);
+    std::unordered_set<int> deps;
+    for (int slot_index : reads) {
+      step.reads.push_back(slot_index);
+      ++plan->slot_readers_[slot_index];
+      const int p = producer[slot_index];
+      if (p >= 0 && p != static_cast<int>(s)) deps.insert(p);
+    }
+    std::sort(step.reads.begin(), step.reads.end());
+    step.num_deps = static_cast<int>(deps.size());
+    for (int p : deps) plan->steps_[p].dependents.push_back(static_cast<int>(s));
+  }
   return plan;
 }
 
@@ -215,6 +242,48 @@ Status GraphPlan::check_input_dtype(const Step& step, const std::vector<const Va
   return NotImplemented(step.node->describe(), ": input ", ti, " has element type ",
                         data_type_name(dt), ", which this operator does not take at opset ",
                         step.node->opset, " (implemented: ", served, ")");
+}
+
+Status GraphPlan::run_step(const Step& step, std::vector<Value>& slots, ThreadPool* pool,
+                           Profiler* profiler) const {
+  std::vector<const Value*> in(step.inputs.size(), nullptr);
+  for (size_t i = 0; i < step.inputs.size(); ++i) {
+    const int s = step.inputs[i];
+    if (s >= 0 && !slots[s].is_none()) in[i] = &slots[s];
+  }
+  std::vector<const Value*> implicit(step.implicit.size(), nullptr);
+  for (size_t i = 0; i < step.implicit.size(); ++i) {
+    const Value& v = slots[step.implicit[i]];
+    if (!v.is_none()) implicit[i] = &v;
+  }
+  if (step.unchecked_def != nullptr) {
+    ONYX_RETURN_IF_ERROR(check_input_dtype(step, in));
+  }
+  KernelContext ctx(*step.node, std::move(in), std::move(implicit), step.outputs.size(), pool);
+  Status status;
+  const int64_t start_us = profiler != nullptr ? profiler->now_us() : 0;
+  try {
+    status = step.kernel->compute(ctx);
+  } catch (const std::bad_alloc&) {
+    status = RuntimeError("out of memory");
+  } catch (const std::exception& e) {
+    status = RuntimeError(e.what());
+  }
+  if (!status.ok()) {
+    if (status.message().rfind("node '", 0) == 0) return status;
+    return status.with_context(step.node->describe() + ": ");
+  }
+  if (profiler != nullptr) record(*profiler, step, ctx, start_us);
+  for (size_t i = 0; i < step.outputs.size(); ++i) {
+    const int s = step.outputs[i];
+    if (s < 0) continue;
+    if (ctx.outputs()[i].is_none()) {
+      return RuntimeError(step.node->describe(), ": kernel produced no value for output ", i,
+                          " ('", step.node->outputs[i], "')");
+    }
+    slots[s] = std::move(ctx.outputs()[i]);
+  }
+  return Status::OK();
 }
 
 Result<std::vector<Value>> GraphPlan::run(std::vector<Value> inputs,
@@ -250,45 +319,13 @@ Result<std::vector<Value>> GraphPlan::run_outputs(std::vector<Value> inputs,
     if (captured[i] != nullptr) slots[captured_slots_[i]] = *captured[i];
   }
 
-  for (const Step& step : steps_) {
-    std::vector<const Value*> in(step.inputs.size(), nullptr);
-    for (size_t i = 0; i < step.inputs.size(); ++i) {
-      const int s = step.inputs[i];
-      if (s >= 0 && !slots[s].is_none()) in[i] = &slots[s];
+  if (inter_op_threads_ > 1 && steps_.size() > 1) {
+    ONYX_RETURN_IF_ERROR(run_steps_parallel(slots, pool, profiler));
+  } else {
+    for (const Step& step : steps_) {
+      ONYX_RETURN_IF_ERROR(run_step(step, slots, pool, profiler));
+      for (int s : step.release) slots[s] = Value();
     }
-    std::vector<const Value*> implicit(step.implicit.size(), nullptr);
-    for (size_t i = 0; i < step.implicit.size(); ++i) {
-      const Value& v = slots[step.implicit[i]];
-      if (!v.is_none()) implicit[i] = &v;
-    }
-    if (step.unchecked_def != nullptr) {
-      ONYX_RETURN_IF_ERROR(check_input_dtype(step, in));
-    }
-    KernelContext ctx(*step.node, std::move(in), std::move(implicit), step.outputs.size(), pool);
-    Status status;
-    const int64_t start_us = profiler != nullptr ? profiler->now_us() : 0;
-    try {
-      status = step.kernel->compute(ctx);
-    } catch (const std::bad_alloc&) {
-      status = RuntimeError("out of memory");
-    } catch (const std::exception& e) {
-      status = RuntimeError(e.what());
-    }
-    if (!status.ok()) {
-      if (status.message().rfind("node '", 0) == 0) return status;
-      return status.with_context(step.node->describe() + ": ");
-    }
-    if (profiler != nullptr) record(*profiler, step, ctx, start_us);
-    for (size_t i = 0; i < step.outputs.size(); ++i) {
-      const int s = step.outputs[i];
-      if (s < 0) continue;
-      if (ctx.outputs()[i].is_none()) {
-        return RuntimeError(step.node->describe(), ": kernel produced no value for output ", i,
-                            " ('", step.node->outputs[i], "')");
-      }
-      slots[s] = std::move(ctx.outputs()[i]);
-    }
-    for (int s : step.release) slots[s] = Value();
   }
 
   std::vector<Value> outputs;

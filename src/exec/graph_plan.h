@@ -43,6 +43,12 @@ class GraphPlan final : public Subgraph {
   }
   size_t num_steps() const { return steps_.size(); }
 
+  // Inter-op parallelism (SessionOptions::execution_mode = kParallel): with threads > 1,
+  // run_outputs starts every node whose inputs are ready on one of `threads` OpenMP threads,
+  // each node then running single-threaded inside that team (so the cores are never
+  // oversubscribed). 1 (the default): nodes run one after another, each using the whole pool.
+  void set_inter_op_threads(int threads) { inter_op_threads_ = threads; }
+
  private:
   struct Step {
     const ir::Node* node = nullptr;
@@ -54,7 +60,20 @@ class GraphPlan final : public Subgraph {
     // When the type-selecting input's dtype was unknown at load, the kernel's dtypes are
     // checked against the actual input at run time (null: checked at load, or any dtype).
     const KernelDef* unchecked_def = nullptr;
+    // For the parallel executor: how many distinct steps produce this one's inputs, the steps
+    // reading this one's outputs, and the distinct slots it reads.
+    int num_deps = 0;
+    std::vector<int> dependents;
+    std::vector<int> reads;
   };
+
+  // Runs one step over `slots`: reads its inputs, stores its outputs.
+  Status run_step(const Step& step, std::vector<Value>& slots, ThreadPool* pool,
+                  Profiler* profiler) const;
+  // Runs every step, in dependency order, on inter_op_threads_ threads (graph_plan_parallel.cpp).
+  Status run_steps_parallel(std::vector<Value>& slots, ThreadPool* pool, Profiler* profiler) const;
+  void spawn_step(int s, void* run_state, std::vector<Value>* slots, ThreadPool* pool,
+                  Profiler* profiler) const;
 
   static Status check_input_dtype(const Step& step, const std::vector<const Value*>& in);
   static void record(Profiler& profiler, const Step& step, const KernelContext& ctx,
@@ -71,6 +90,9 @@ class GraphPlan final : public Subgraph {
   std::vector<int> output_slots_;
   std::vector<std::pair<int, Value>> constants_;
   std::vector<Step> steps_;
+  std::vector<int> slot_readers_;      // distinct steps reading each slot
+  std::vector<char> keep_slot_;        // graph outputs: never released during a run
+  int inter_op_threads_ = 1;
 };
 
 }  // namespace onyx

@@ -62,7 +62,12 @@ Result<std::unique_ptr<Session>> Session::create_unchecked(ir::Model model,
     return std::any_of(n.attributes.begin(), n.attributes.end(),
                        [](const ir::Attribute& a) { return a.g != nullptr || !a.graphs.empty(); });
   });
-  if (options.enable_memory_pattern && !control_flow) {
+  const bool parallel = options.execution_mode == ExecutionMode::kParallel;
+  if (parallel) {
+    session->plan_->set_inter_op_threads(
+        options.inter_op_num_threads > 0 ? options.inter_op_num_threads : threads);
+  }
+  if (options.enable_memory_pattern && !control_flow && !parallel) {
     session->memory_planner_ = std::make_unique<MemoryPlanner>();
   }
   return session;

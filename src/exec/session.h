@@ -16,8 +16,17 @@
 
 namespace onyx {
 
+// How the nodes of a run are scheduled, as onnxruntime's ExecutionMode.
+enum class ExecutionMode {
+  kSequential,  // one node at a time, each using every intra-op thread (the default)
+  kParallel,    // independent nodes side by side, each on one thread (exec/graph_plan.h)
+};
+
 struct SessionOptions {
   int intra_op_num_threads = 0;  // 0: one per physical core
+  ExecutionMode execution_mode = ExecutionMode::kSequential;
+  // Threads of the parallel mode; 0: intra_op_num_threads.
+  int inter_op_num_threads = 0;
   // Graph optimizer level (src/optimizer): 0 off, 1 basic, 2 extended, 3 (or 99) all.
   int optimization_level = 3;
   // Stop the optimizer after this many rewrites (bisecting a bad rewrite); -1: no limit.
@@ -26,7 +35,8 @@ struct SessionOptions {
   // set_fallback); null: built-in operators only.
   std::shared_ptr<const KernelRegistry> custom_ops;
   // Learn a memory plan per input shape and run from one arena (exec/memory_plan.h), as
-  // onnxruntime's enable_mem_pattern. Graphs with control flow are never planned.
+  // onnxruntime's enable_mem_pattern. Graphs with control flow, and the parallel mode (whose
+  // allocation order varies from run to run), are never planned.
   bool enable_memory_pattern = true;
 };
 

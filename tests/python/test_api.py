@@ -186,6 +186,29 @@ def test_concurrent_runs_from_threads(tmp_path):
     assert errors == []
 
 
+def test_parallel_execution_mode_gives_the_sequential_results():
+    # Two independent branches joined by a Concat: ORT_PARALLEL runs them side by side.
+    rng = np.random.default_rng(3)
+    w1 = onnx.numpy_helper.from_array(rng.standard_normal((16, 16)).astype(np.float32), "w1")
+    w2 = onnx.numpy_helper.from_array(rng.standard_normal((16, 16)).astype(np.float32), "w2")
+    g = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w1"], ["a"]), helper.make_node("Tanh", ["a"], ["ta"]),
+         helper.make_node("MatMul", ["x", "w2"], ["b"]), helper.make_node("Sigmoid", ["b"], ["sb"]),
+         helper.make_node("Concat", ["ta", "sb"], ["y"], axis=1)], "branches",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 16])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 32])], initializer=[w1, w2])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString()
+    x = rng.standard_normal((4, 16)).astype(np.float32)
+    (want,) = onyx.InferenceSession(model).run(None, {"x": x})
+    opts = onyx.SessionOptions()
+    opts.execution_mode = onyx.ExecutionMode.ORT_PARALLEL
+    opts.inter_op_num_threads = 2
+    (got,) = onyx.InferenceSession(model, sess_options=opts).run(None, {"x": x})
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(got[:, :16], np.tanh(x @ onnx.numpy_helper.to_array(w1)),
+                               rtol=1e-5, atol=1e-5)
+
+
 def relu_chain_model():
     """x -> Identity -> Conv -> Relu: the optimizer drops the Identity and fuses the Relu."""
     w = np.arange(8, dtype=np.float32).reshape(2, 1, 2, 2) / 8 - 0.4

@@ -1,5 +1,5 @@
 // onyx bench MODEL [--threads N] [--iters N] [--warmup N] [--dim NAME=VALUE]... [-i NAME=FILE]...
-//                  [--json] [--profile FILE.json] [--per-op] [--opt N]
+//                  [--json] [--profile FILE.json] [--per-op] [--opt N] [--parallel]
 // Times Session::load and Session::run. Inputs come from -i files, else from test_data_set_0/
 // beside the model, else random data of each input's type (symbolic dims from --dim, default 1).
 // --profile / --per-op time every node in a second pass of --iters runs, after the timed ones,
@@ -28,7 +28,8 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: onyx bench MODEL [--threads N] [--iters N] [--warmup N] [--dim NAME=VALUE]... "
-    "[-i NAME=FILE]... [--json] [--profile FILE.json] [--per-op] [--opt N]";
+    "[-i NAME=FILE]... [--json] [--profile FILE.json] [--per-op] [--opt N] [--parallel]\n"
+    "  --parallel: run independent nodes side by side (inter-op), each on one of --threads";
 
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "onyx bench: %s\n%s\n", message.c_str(), kUsage);
@@ -106,6 +107,7 @@ int cmd_bench(const std::vector<std::string>& args) {
   long long threads = 0, iters = 20, warmup = 3, opt_level = 3;
   bool json = false;
   bool per_op = false;
+  bool parallel = false;
   std::string profile_path;
   std::map<std::string, int64_t> dims;
   std::vector<std::pair<std::string, std::string>> input_files;
@@ -147,6 +149,8 @@ int cmd_bench(const std::vector<std::string>& args) {
       json = true;
     } else if (a == "--per-op") {
       per_op = true;
+    } else if (a == "--parallel") {
+      parallel = true;
     } else if (a == "--profile") {
       if (i + 1 >= args.size()) return usage_error("--profile needs a FILE");
       profile_path = args[++i];
@@ -167,6 +171,7 @@ int cmd_bench(const std::vector<std::string>& args) {
   SessionOptions options;
   options.intra_op_num_threads = static_cast<int>(threads);
   options.optimization_level = static_cast<int>(opt_level);
+  if (parallel) options.execution_mode = ExecutionMode::kParallel;
   const auto load_start = std::chrono::steady_clock::now();
   auto session = Session::load(model_path, options);
   const double load_ms = ms_since(load_start);
