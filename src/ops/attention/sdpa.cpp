@@ -74,6 +74,29 @@ void softmax_row_ref(C* x, int64_t n, bool all_masked_gives_nan) {
   for (int64_t j = 0; j < n; ++j) x[j] = static_cast<C>(static_cast<Acc>(x[j]) * inv);
 }
 
+// The largest of n >= 8 floats on 8 lanes; false when one is NaN (the caller's reference loop
+// then gives the NaN row the plain Softmax gives).
+ONYX_AVX2 bool row_max_avx2(const float* x, int64_t n, float& m) {
+  const int64_t n8 = n - n % 8;
+  __m256 vmax = _mm256_loadu_ps(x);
+  __m256 unordered = _mm256_setzero_ps();
+  for (int64_t j = 0; j < n8; j += 8) {
+    const __m256 v = _mm256_loadu_ps(x + j);
+    vmax = _mm256_max_ps(vmax, v);
+    unordered = _mm256_or_ps(unordered, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+  }
+  if (_mm256_movemask_ps(unordered) != 0) return false;
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, vmax);
+  m = lanes[0];
+  for (float v : lanes) m = std::max(m, v);
+  for (int64_t j = n8; j < n; ++j) {
+    if (std::isnan(x[j])) return false;
+    m = std::max(m, x[j]);
+  }
+  return true;
+}
+
 // The float softmax of one row on 8 lanes (exp8: about 2 ulp). Masked (-inf) scores give
 // exp8's floor, 1e-38, instead of 0: invisible next to the row's largest term, 1.
 ONYX_AVX2 void softmax_row_avx2(float* x, int64_t n, float m) {
@@ -102,13 +125,8 @@ template <typename C>
 void softmax_row(C* x, int64_t n, bool in_double, bool all_masked_gives_nan = false) {
   if constexpr (std::is_same_v<C, float>) {
     if (!in_double && n >= 8 && simd::has_avx2()) {
-      float m = -std::numeric_limits<float>::infinity();
-      bool nan = false;
-      for (int64_t j = 0; j < n; ++j) {
-        m = std::max(m, x[j]);
-        nan |= std::isnan(x[j]);
-      }
-      if (!nan && m != -std::numeric_limits<float>::infinity()) {
+      float m;
+      if (row_max_avx2(x, n, m) && m != -std::numeric_limits<float>::infinity()) {
         softmax_row_avx2(x, n, m);
         return;
       }

@@ -307,9 +307,10 @@ TEST(Optimizer, MatMulBiasActivationFuseWithSymbolicDims) {
 
 // Attention as torch exports nn.MultiheadAttention: Q, K, V [L, B*H, d] transposed into place,
 // Q divided by a scalar, the scores scaled, a mask added, Softmax, the product transposed back.
+// 19 keys: the vectorized softmax rows (8 lanes) and their scalar tail both run.
 ModelBuilder mha_attention(int softmax_axis = -1) {
   ModelBuilder b;
-  b.input("q", {5, 6, 4}).input("k", {7, 6, 4}).input("v", {7, 6, 3}).input("mask", {6, 5, 7});
+  b.input("q", {5, 6, 4}).input("k", {19, 6, 4}).input("v", {19, 6, 3}).input("mask", {6, 5, 19});
   b.output("y");
   Tensor two(DataType::kFloat, {});
   two.data<float>()[0] = 2.f;
@@ -331,9 +332,9 @@ ModelBuilder mha_attention(int softmax_axis = -1) {
 
 NamedValues mha_feeds() {
   return {{"q", Value(random_tensor({5, 6, 4}, 31))},
-          {"k", Value(random_tensor({7, 6, 4}, 32))},
-          {"v", Value(random_tensor({7, 6, 3}, 33))},
-          {"mask", Value(random_tensor({6, 5, 7}, 34))}};
+          {"k", Value(random_tensor({19, 6, 4}, 32))},
+          {"v", Value(random_tensor({19, 6, 3}, 33))},
+          {"mask", Value(random_tensor({6, 5, 19}, 34))}};
 }
 
 TEST(Optimizer, AttentionFusesWithItsTransposesScalesAndMask) {
@@ -369,11 +370,11 @@ TEST(Optimizer, AttentionFusesWithItsTransposesScalesAndMask) {
 // (kept as a node), masked (-inf) keys and a fully masked row (NaN, as Softmax gives).
 TEST(Optimizer, AttentionFusesAfterFusedMatMulAndKeepsSoftmaxSemantics) {
   ModelBuilder b;
-  b.input("q", {2, 3, 5, 4}).input("k", {2, 3, 6, 4}).input("v", {2, 3, 2, 6}).input("bias", {5, 6});
+  b.input("q", {2, 3, 5, 4}).input("k", {2, 3, 11, 4}).input("v", {2, 3, 2, 11}).input("bias", {5, 11});
   b.output("y");
   // Types that ONNX inference would give (the FusedMatMul rule needs the scores' type).
-  for (const auto& [name, shape] : {std::pair<std::string, Shape>{"s", {2, 3, 5, 6}},
-                                    std::pair<std::string, Shape>{"vt", {2, 3, 6, 2}}}) {
+  for (const auto& [name, shape] : {std::pair<std::string, Shape>{"s", {2, 3, 5, 11}},
+                                    std::pair<std::string, Shape>{"vt", {2, 3, 11, 2}}}) {
     std::vector<ir::Dim> dims;
     for (int64_t d : shape) dims.push_back(ir::Dim::known(d));
     b.model.graph.value_info.push_back({name, ir::TypeInfo::tensor(DataType::kFloat, dims), {}});
@@ -390,13 +391,13 @@ TEST(Optimizer, AttentionFusesAfterFusedMatMulAndKeepsSoftmaxSemantics) {
   EXPECT_EQ(count_op(m, "Transpose"), 1);  // V's
   EXPECT_NE(report.to_string().find("fuse_matmul_transpose"), std::string::npos)
       << report.to_string();
-  Tensor bias = random_tensor({5, 6}, 44);
+  Tensor bias = random_tensor({5, 11}, 44);
   const float inf = std::numeric_limits<float>::infinity();
   bias.data<float>()[1] = -inf;            // row 0: one key masked
-  for (int j = 0; j < 6; ++j) bias.data<float>()[6 * 2 + j] = -inf;  // row 2: every key
+  for (int j = 0; j < 11; ++j) bias.data<float>()[11 * 2 + j] = -inf;  // row 2: every key
   const NamedValues feeds = {{"q", Value(random_tensor({2, 3, 5, 4}, 41))},
-                             {"k", Value(random_tensor({2, 3, 6, 4}, 42))},
-                             {"v", Value(random_tensor({2, 3, 2, 6}, 43))},
+                             {"k", Value(random_tensor({2, 3, 11, 4}, 42))},
+                             {"v", Value(random_tensor({2, 3, 2, 11}, 43))},
                              {"bias", Value(bias)}};
   SessionOptions opts;
   opts.optimization_level = 2;
