@@ -110,8 +110,13 @@ def vit_small():
     """ViT-S/16 (224x224, patch 16, 12 layers, hidden 384, 6 heads, MLP 1536): torchvision's
     VisionTransformer class with DeiT-S sizes, a quarter of vit_b_16's compute."""
     from torchvision.models.vision_transformer import VisionTransformer
-    return VisionTransformer(image_size=224, patch_size=16, num_layers=12, num_heads=6,
-                             hidden_dim=384, mlp_dim=1536, num_classes=1000)
+    model = VisionTransformer(image_size=224, patch_size=16, num_layers=12, num_heads=6,
+                              hidden_dim=384, mlp_dim=1536, num_classes=1000)
+    # torchvision zero-initialises the classification head, which would make every logit 0 and
+    # the benchmark's output check compare zeros with zeros.
+    torch.nn.init.normal_(model.heads.head.weight, std=0.02)
+    torch.nn.init.normal_(model.heads.head.bias, std=0.02)
+    return model
 
 
 def image_input(batch, rng):
