@@ -86,10 +86,16 @@ ONYX_API void onyx_session_options_release(OnyxSessionOptions* options);
 /* 0 (the default): one thread per physical core. */
 ONYX_API OnyxStatus* onyx_session_options_set_intra_op_threads(OnyxSessionOptions* options,
                                                                int threads);
-/* 0: none, 1: basic, 2: extended, 99: all (the default). Accepted and recorded; the graph
- * optimizer that reads it is not there yet. */
+/* The graph optimizer's level: 0: none, 1: basic, 2: extended, 99: all (the default). */
 ONYX_API OnyxStatus* onyx_session_options_set_optimization_level(OnyxSessionOptions* options,
                                                                  int level);
+/* 0 (the default): nodes run one at a time, each on every intra-op thread; 1: independent nodes
+ * run side by side, each on one of the inter-op threads. */
+ONYX_API OnyxStatus* onyx_session_options_set_execution_mode(OnyxSessionOptions* options,
+                                                             int parallel);
+/* Threads of the parallel mode; 0 (the default): the intra-op thread count. */
+ONYX_API OnyxStatus* onyx_session_options_set_inter_op_threads(OnyxSessionOptions* options,
+                                                               int threads);
 
 /* ---- sessions ----------------------------------------------------------------------------- */
 /* options may be NULL (defaults). */

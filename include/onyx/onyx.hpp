@@ -81,6 +81,12 @@ class SessionOptions {
     check(onyx_session_options_set_optimization_level(handle_, level));
     return *this;
   }
+  // Independent nodes side by side on `inter_op_threads` threads (0: the intra-op count).
+  SessionOptions& parallel_execution(bool on, int inter_op_threads = 0) {
+    check(onyx_session_options_set_execution_mode(handle_, on ? 1 : 0));
+    check(onyx_session_options_set_inter_op_threads(handle_, inter_op_threads));
+    return *this;
+  }
   // Loads a custom-op library whose operators the sessions made with these options may run.
   SessionOptions& custom_ops_library(const std::string& path) {
     check(onyx_session_options_load_custom_ops_library(handle_, path.c_str()));

@@ -135,6 +135,25 @@ OnyxStatus* onyx_session_options_set_intra_op_threads(OnyxSessionOptions* option
   });
 }
 
+OnyxStatus* onyx_session_options_set_execution_mode(OnyxSessionOptions* options, int parallel) {
+  return guarded([&]() -> OnyxStatus* {
+    if (options == nullptr) return invalid("options is NULL");
+    if (parallel != 0 && parallel != 1) return invalid("execution mode must be 0 or 1");
+    options->options.execution_mode =
+        parallel == 1 ? onyx::ExecutionMode::kParallel : onyx::ExecutionMode::kSequential;
+    return nullptr;
+  });
+}
+
+OnyxStatus* onyx_session_options_set_inter_op_threads(OnyxSessionOptions* options, int threads) {
+  return guarded([&]() -> OnyxStatus* {
+    if (options == nullptr) return invalid("options is NULL");
+    if (threads < 0 || threads > 4096) return invalid("threads must be 0 to 4096");
+    options->options.inter_op_num_threads = threads;
+    return nullptr;
+  });
+}
+
 OnyxStatus* onyx_session_options_set_optimization_level(OnyxSessionOptions* options, int level) {
   return guarded([&]() -> OnyxStatus* {
     if (options == nullptr) return invalid("options is NULL");

@@ -50,6 +50,14 @@ TEST(CApi, OptionsAreChecked) {
   EXPECT_EQ(code(onyx_session_options_set_optimization_level(o, 5)), ONYX_INVALID_ARGUMENT);
   EXPECT_EQ(onyx_session_options_set_intra_op_threads(o, 1), nullptr);
   EXPECT_EQ(onyx_session_options_set_optimization_level(o, 0), nullptr);
+  EXPECT_EQ(code(onyx_session_options_set_execution_mode(o, 2)), ONYX_INVALID_ARGUMENT);
+  EXPECT_EQ(code(onyx_session_options_set_inter_op_threads(o, -3)), ONYX_INVALID_ARGUMENT);
+  EXPECT_EQ(onyx_session_options_set_execution_mode(o, 1), nullptr);
+  EXPECT_EQ(onyx_session_options_set_inter_op_threads(o, 2), nullptr);
+  // Options in the parallel mode make a session (runs: tests/unit/exec/parallel_executor_test).
+  OnyxSession* s = nullptr;
+  ASSERT_EQ(onyx_session_create(kDigits.c_str(), o, &s), nullptr);
+  onyx_session_release(s);
   onyx_session_options_release(o);
 }
 
