@@ -805,7 +805,12 @@ def roi_align(aligned):
     return fn(f)
 
 
-case("roi_align", roi_align(False), roi_inputs, ["x", "boxes"], batch_axes={}, out_axis=None)
+# aligned=False only below opset 16: torchvision 0.14 exports it through its opset-11 symbolic,
+# which leaves RoiAlign's coordinate_transformation_mode unset; from opset 16 unset means
+# half_pixel (aligned=True semantics), so the file itself disagrees with PyTorch there (onyx
+# follows the file: 13 passes, 16 and 17 differ by the half-pixel shift).
+case("roi_align", roi_align(False), roi_inputs, ["x", "boxes"], batch_axes={}, out_axis=None,
+     opsets=(11, 12, 13, 14, 15))
 case("roi_align_aligned", roi_align(True), roi_inputs, ["x", "boxes"], batch_axes={},
      out_axis=None, opsets=(16, 17))
 case("roi_pool", fn(lambda x, boxes: __import__("torchvision").ops.roi_pool(x, boxes, (3, 3),

@@ -1,4 +1,4 @@
-// NonMaxSuppression and RoiAlign: hand-computed selections and pooled values, optional inputs,
+// NonMaxSuppression, RoiAlign and MaxRoiPool: hand-computed selections and pooled values, optional inputs,
 // both box formats and coordinate modes, and the error cases.
 #include "test_util.h"
 
@@ -158,6 +158,44 @@ TEST(RoiAlign, EmptyAndErrors) {
   EXPECT_FALSE(run_node(bad).ok());  // rois not (R, 4)
   bad.inputs[0] = V(make<float>({1, 2}, {1, 2}));
   EXPECT_FALSE(run_node(bad).ok());  // X not 4-D
+}
+
+NodeSpec max_roi_pool(Tensor x, Tensor rois, float scale = 1.f) {
+  NodeSpec s;
+  s.op = "MaxRoiPool";
+  s.opset = 1;
+  s.inputs = {V(std::move(x)), V(std::move(rois))};
+  s.attributes = {attr_ints("pooled_shape", {2, 2}), attr_float("spatial_scale", scale)};
+  return s;
+}
+
+Tensor iota_image() {
+  std::vector<float> v(16);
+  for (int i = 0; i < 16; ++i) v[static_cast<size_t>(i)] = static_cast<float>(i);
+  return make<float>(v, {1, 1, 4, 4});
+}
+
+TEST(MaxRoiPool, PoolsRoundedRegionsAndClipsThem) {
+  // The whole 4x4 image in 2x2 bins; the inner 2x2 in 1x1 bins; a region off the image: zeros.
+  expect_tensor<float>(run_ok(max_roi_pool(iota_image(), make<float>({0, 0, 0, 3, 3,  //
+                                                                      0, 1, 1, 2, 2,  //
+                                                                      0, 10, 10, 12, 12},
+                                                                     {3, 5}))),
+                       {5, 7, 13, 15, 5, 6, 9, 10, 0, 0, 0, 0}, {3, 1, 2, 2});
+  // Scale 0.5: [2, 2, 7, 7] -> rows/cols 1..4 (3.5 rounds away from zero), clipped at 3; bins
+  // of 2 pixels: [1, 3) and [3, 5).
+  expect_tensor<float>(run_ok(max_roi_pool(iota_image(), make<float>({0, 2, 2, 7, 7}, {1, 5}),
+                                           0.5f)),
+                       {10, 11, 14, 15}, {1, 1, 2, 2});
+}
+
+TEST(MaxRoiPool, RejectsBadRois) {
+  auto r = run_node(max_roi_pool(iota_image(), make<float>({1, 0, 0, 1, 1}, {1, 5})));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("image"), std::string::npos) << r.status().message();
+  r = run_node(max_roi_pool(iota_image(), make<float>({0, 0, 0, 1}, {1, 4})));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("num_rois, 5"), std::string::npos) << r.status().message();
 }
 
 }  // namespace
