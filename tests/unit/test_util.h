@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,15 @@
 #include "ir/graph.h"
 
 namespace onyx::test {
+
+// A float tensor of `shape` filled with uniform values in [lo, hi) from a fixed seed.
+inline Tensor random_floats(Shape shape, uint32_t seed, float lo = -1.f, float hi = 1.f) {
+  Tensor t(DataType::kFloat, std::move(shape));
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(lo, hi);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = u(rng);
+  return t;
+}
 
 inline ir::Attribute attr_int(const std::string& name, int64_t v) {
   ir::Attribute a;

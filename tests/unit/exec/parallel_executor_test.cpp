@@ -78,13 +78,7 @@ struct Graph {
   }
 };
 
-Tensor random_floats(Shape shape, uint32_t seed) {
-  Tensor t(DataType::kFloat, std::move(shape));
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1.f, 1.f);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = u(rng);
-  return t;
-}
+using test::random_floats;
 
 // x -> Rendezvous -> a, x -> Rendezvous -> b, y = a + b.
 float rendezvous_run(ExecutionMode mode, int64_t timeout_ms) {

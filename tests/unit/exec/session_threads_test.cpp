@@ -15,13 +15,7 @@
 namespace onyx {
 namespace {
 
-Tensor random_floats(Shape shape, uint32_t seed) {
-  Tensor t(DataType::kFloat, std::move(shape));
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-1.f, 1.f);
-  for (int64_t i = 0; i < t.numel(); ++i) t.data<float>()[i] = u(rng);
-  return t;
-}
+using test::random_floats;
 
 // x [1, 16, 32, 32] -> Conv 3x3 (32 channels, pads 1) -> Relu -> Flatten -> MatMul [32768, 64]:
 // big enough that the conv library and the GEMM use every thread.
