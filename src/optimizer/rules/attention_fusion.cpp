@@ -20,14 +20,6 @@ namespace onyx::opt {
 
 namespace {
 
-// The live, single-reader node of ai.onnx op `op` producing `v`, or -1.
-int single_producer(RewriteContext& ctx, const std::string& v, const char* op) {
-  const int p = ctx.producer_index(v);
-  if (p < 0 || ctx.is_removed(p) || !ctx.single_consumer(v)) return -1;
-  const ir::Node& n = ctx.node(p);
-  return n.op_type == op && n.domain.empty() ? p : -1;
-}
-
 // Statically known rank of `v`, or -1.
 int64_t rank_of(RewriteContext& ctx, const std::string& v) {
   const ir::TypeInfo* t = ctx.index().type(v);
@@ -69,7 +61,7 @@ struct Operand {
 // Absorbs a single-reader Transpose producing `v` when keep(perm) allows it.
 template <typename Keep>
 Operand operand(RewriteContext& ctx, const std::string& v, std::vector<int>& dead, Keep keep) {
-  const int t = single_producer(ctx, v, "Transpose");
+  const int t = fusion::sole_producer(ctx, v, "Transpose");
   if (t >= 0) {
     const ir::Node& tn = ctx.node(t);
     std::vector<int64_t> p = perm_of(tn);
@@ -136,7 +128,7 @@ bool fuse_attention(RewriteContext& ctx, int i) {
     return m;
   };
   {
-    const int add = single_producer(ctx, x, "Add");
+    const int add = fusion::sole_producer(ctx, x, "Add");
     std::vector<int> nodes;
     double f = 1.0;
     if (add >= 0 && ctx.node(add).inputs.size() == 2) {

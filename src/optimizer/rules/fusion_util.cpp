@@ -24,6 +24,13 @@ bool per_channel(const Tensor& c, int64_t out_rank, int64_t M, std::vector<doubl
   return true;
 }
 
+int sole_producer(RewriteContext& ctx, const std::string& v, const char* op) {
+  const int p = ctx.producer_index(v);
+  if (p < 0 || ctx.is_removed(p) || !ctx.single_consumer(v)) return -1;
+  const ir::Node& n = ctx.node(p);
+  return n.op_type == op && n.domain.empty() ? p : -1;
+}
+
 void import_onyx_domain(RewriteContext& ctx) { ctx.import_domain(kOnyxDomain, 1); }
 
 Tensor from_doubles(const std::vector<double>& values, DataType dtype, Shape shape) {

@@ -15,6 +15,10 @@ namespace onyx::opt::fusion {
 // non-float types.
 bool per_channel(const Tensor& c, int64_t out_rank, int64_t M, std::vector<double>& out);
 
+// Index of the live ai.onnx node of op `op` producing `v` when `v` has that one reader (the
+// node a fusion may absorb), else -1.
+int sole_producer(RewriteContext& ctx, const std::string& v, const char* op);
+
 // Adds the onyx domain (version 1) to the model's opset imports, for the fused ops.
 void import_onyx_domain(RewriteContext& ctx);
 

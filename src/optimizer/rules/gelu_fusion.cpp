@@ -26,12 +26,10 @@ int const_operand(RewriteContext& ctx, const ir::Node& n, double& c) {
 
 // A live node of op `op` producing `v`, read only once.
 const ir::Node* single(RewriteContext& ctx, const std::string& v, const char* op, int* index) {
-  const int p = ctx.producer_index(v);
-  if (p < 0 || ctx.is_removed(p) || !ctx.single_consumer(v)) return nullptr;
-  const ir::Node& n = ctx.node(p);
-  if (n.op_type != op || !n.domain.empty()) return nullptr;
+  const int p = fusion::sole_producer(ctx, v, op);
+  if (p < 0) return nullptr;
   if (index) *index = p;
-  return &n;
+  return &ctx.node(p);
 }
 
 // `v` = Add(Erf(x / sqrt 2), 1): returns x and the three nodes' indices.
