@@ -2,7 +2,7 @@
 // Times one model with ONNX Runtime for Node (CPU), the counterpart of `onyx bench --json`.
 //
 //   node bench/ort_bench.js MODEL [--threads N] [--iters K] [--warmup W] -i NAME=FILE.npy ...
-//                           [--save-outputs DIR]
+//                           [--save-outputs DIR] [--profile PREFIX]
 //
 // Session options: intraOpNumThreads N, interOpNumThreads 1, graphOptimizationLevel 'all'.
 // Prints one JSON line: load_ms (session creation), median_ms, min_ms, max_ms, mean_ms (of the K
@@ -10,6 +10,8 @@
 // this program image; maxRSS would carry over the size of the process that forked us).
 // --save-outputs DIR also writes each output of the last run as DIR/<output name>.npy, the way
 // `onyx run -o DIR` does, so that run.py --check can compare the two engines' results.
+// --profile PREFIX turns on ORT's own profiler: it writes PREFIX_<date>.json (Chrome trace, one
+// event per node and run), the counterpart of `onyx bench --profile` for per-op comparisons.
 'use strict';
 
 const fs = require('fs');
@@ -25,7 +27,7 @@ const path = require('path');
 const ort = require(path.join(__dirname, 'node_modules', 'onnxruntime-node'));
 
 const USAGE = 'usage: node ort_bench.js MODEL [--threads N] [--iters K] [--warmup W] ' +
-  '-i NAME=FILE.npy ... [--save-outputs DIR]';
+  '-i NAME=FILE.npy ... [--save-outputs DIR] [--profile PREFIX]';
 
 function fail(message) {
   process.stderr.write(`ort_bench: ${message}\n`);
@@ -33,7 +35,8 @@ function fail(message) {
 }
 
 function parseArgs(argv) {
-  const args = { model: null, threads: 1, iters: 20, warmup: 3, inputs: [], saveDir: null };
+  const args = { model: null, threads: 1, iters: 20, warmup: 3, inputs: [], saveDir: null,
+    profile: null };
   const number = (i, name, lo) => {
     const n = Number(argv[i]);
     if (i >= argv.length || !Number.isInteger(n) || n < lo) fail(`${name} needs an integer >= ${lo}\n${USAGE}`);
@@ -47,6 +50,9 @@ function parseArgs(argv) {
     else if (a === '--save-outputs') {
       if (i + 1 >= argv.length) fail(`${a} needs DIR`);
       args.saveDir = argv[++i];
+    } else if (a === '--profile') {
+      if (i + 1 >= argv.length) fail(`${a} needs PREFIX`);
+      args.profile = argv[++i];
     } else if (a === '-i' || a === '--input') {
       const spec = argv[++i] || '';
       const eq = spec.indexOf('=');
@@ -133,6 +139,10 @@ async function main() {
     interOpNumThreads: 1,
     graphOptimizationLevel: 'all',
   };
+  if (args.profile !== null) {
+    options.enableProfiling = true;
+    options.profileFilePrefix = args.profile;
+  }
   const loadStart = process.hrtime.bigint();
   const session = await ort.InferenceSession.create(args.model, options);
   const loadMs = msSince(loadStart);
@@ -174,6 +184,7 @@ async function main() {
     peak_rss_mb: round(peakRssKib() / 1024, 1),
   };
   process.stdout.write(JSON.stringify(result) + '\n');
+  if (args.profile !== null) session.endProfiling();
   await session.release();
 }
 

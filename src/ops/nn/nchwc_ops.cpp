@@ -5,14 +5,17 @@
 // of squeeze-and-excitation blocks). NchwcConv lives with Conv (conv.cpp). Float only: the
 // layout pass only makes blocked regions of float tensors.
 //
-// Every kernel works on 8-channel vectors: the innermost loop runs over the 8 lanes of one
-// position, which the compiler vectorizes to one AVX register.
+// Every kernel works on B-channel vectors: the innermost loop runs over the B lanes of one
+// position, which the compiler vectorizes to one or two registers of the widest ISA the CPU has
+// (simd::with_widest_simd; the baseline copy uses SSE). Values read through pointers are copied
+// into local arrays first so that the vectorizer need not assume they alias the output.
 #include <algorithm>
 #include <cstring>
 #include <limits>
 #include <vector>
 
 #include "ops/common/activation.h"
+#include "ops/common/simd_dispatch.h"
 #include "ops/nn/geometry.h"
 #include "ops/nn/nchwc.h"
 #include "ops/nn/pool_taps.h"
@@ -216,40 +219,47 @@ class NchwcPool final : public BlockedKernel {
     const float* X = x->data<float>();
     float* Y = y.data<float>();
     const bool cip = count_include_pad_;
+    constexpr float kLowest = std::numeric_limits<float>::lowest();
     return with_block(block_, [&]<int64_t kB>() {
     parallel_for(ctx.pool(), N * (C / kB) * OH, 1, [&](int64_t b, int64_t e) {
+      simd::with_widest_simd([&]() ONYX_SIMD_BODY {
       for (int64_t row = b; row < e; ++row) {
         const int64_t blk = row / OH, oh = row % OH;
         const float* xb = X + blk * H * W * kB;
         float* yr = Y + (blk * OH + oh) * OW * kB;
+        const int64_t a0 = th.begin[oh], a1 = th.begin[oh + 1];
         for (int64_t ow = 0; ow < OW; ++ow) {
-          float acc[kB];
-          const float init = Kind == BlockedPoolKind::kMax ? std::numeric_limits<float>::lowest() : 0.f;
-          std::fill(acc, acc + kB, init);
-          int64_t valid = 0;
-          for (int64_t a = th.begin[oh]; a < th.begin[oh + 1]; ++a) {
+          const int64_t c0 = tw.begin[ow], c1 = tw.begin[ow + 1];
+          using V = simd::floatv<kB>;
+          float* out = yr + ow * kB;
+          if (a0 == a1 || c0 == c1) {  // no tap inside the input: as the plain kernels
+            simd::store<kB>(out, simd::broadcast<kB>(Kind == BlockedPoolKind::kMax ? kLowest : 0.f));
+            continue;
+          }
+          // Max: the first tap initialises the maximum, so NaN propagates from it as in the
+          // plain kernel; later taps replace it only when greater.
+          V acc = Kind == BlockedPoolKind::kMax
+                      ? simd::load<kB>(xb + (th.pos[a0] * W + tw.pos[c0]) * kB)
+                      : simd::broadcast<kB>(0.f);
+          for (int64_t a = a0; a < a1; ++a) {
             const float* xrow = xb + th.pos[a] * W * kB;
-            for (int64_t c = tw.begin[ow]; c < tw.begin[ow + 1]; ++c) {
-              const float* v = xrow + tw.pos[c] * kB;
+            for (int64_t c = c0; c < c1; ++c) {
+              const V v = simd::load<kB>(xrow + tw.pos[c] * kB);
               if constexpr (Kind == BlockedPoolKind::kMax) {
-                // The first tap always wins, so NaN propagates from it as in the plain kernel.
-                for (int64_t l = 0; l < kB; ++l) acc[l] = (valid == 0 || v[l] > acc[l]) ? v[l] : acc[l];
+                acc = v > acc ? v : acc;
               } else {
-                for (int64_t l = 0; l < kB; ++l) acc[l] += v[l];
+                acc += v;
               }
-              ++valid;
             }
           }
-          float* out = yr + ow * kB;
           if constexpr (Kind == BlockedPoolKind::kAverage) {
-            const int64_t count = cip ? th.padded[oh] * tw.padded[ow] : valid;
-            const float inv = count > 0 ? 1.f / static_cast<float>(count) : 0.f;
-            for (int64_t l = 0; l < kB; ++l) out[l] = count > 0 ? acc[l] * inv : 0.f;
-          } else {
-            for (int64_t l = 0; l < kB; ++l) out[l] = acc[l];
+            const int64_t count = cip ? th.padded[oh] * tw.padded[ow] : (a1 - a0) * (c1 - c0);
+            acc *= count > 0 ? 1.f / static_cast<float>(count) : 0.f;
           }
+          simd::store<kB>(out, acc);
         }
       }
+      });
     });
     return Status::OK();
     });
@@ -280,14 +290,23 @@ class NchwcGlobalAveragePool final : public BlockedKernel {
     const int64_t blocks = x->dim(0) * (x->dim(1) / kB);
     parallel_for(ctx.pool(), blocks, std::max<int64_t>(1, 4096 / std::max<int64_t>(S, 1)),
                  [&](int64_t b, int64_t e) {
+      simd::with_widest_simd([&]() ONYX_SIMD_BODY {
       for (int64_t blk = b; blk < e; ++blk) {
         const float* v = X + blk * S * kB;
-        float acc[kB] = {};
-        for (int64_t s = 0; s < S; ++s) {
-          for (int64_t l = 0; l < kB; ++l) acc[l] += v[s * kB + l];
+        // Four partial sums break the chain of dependent additions.
+        using V = simd::floatv<kB>;
+        V acc0 = simd::broadcast<kB>(0.f), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        int64_t s = 0;
+        for (; s + 4 <= S; s += 4) {
+          acc0 += simd::load<kB>(v + s * kB);
+          acc1 += simd::load<kB>(v + (s + 1) * kB);
+          acc2 += simd::load<kB>(v + (s + 2) * kB);
+          acc3 += simd::load<kB>(v + (s + 3) * kB);
         }
-        for (int64_t l = 0; l < kB; ++l) Y[blk * kB + l] = S > 0 ? acc[l] * inv : 0.f;
+        for (; s < S; ++s) acc0 += simd::load<kB>(v + s * kB);
+        simd::store<kB>(Y + blk * kB, ((acc0 + acc1) + (acc2 + acc3)) * inv);
       }
+      });
     });
     return Status::OK();
     });
@@ -332,19 +351,26 @@ class NchwcChannelScale final : public BlockedKernel {
                  [&](int64_t b, int64_t e) {
       for (int64_t blk = b; blk < e; ++blk) {
         const int64_t n = blk / per_block, c0 = (blk % per_block) * kB;
-        const float* sc = Sv + (per_image ? n * C : 0) + c0;
-        float sh[kB] = {};
-        if (Bv != nullptr) std::copy(Bv + c0, Bv + c0 + kB, sh);
         const float* xi = X + blk * S * kB;
         float* yi = Y + blk * S * kB;
-        for (int64_t p = 0; p < S; ++p) {
-          for (int64_t l = 0; l < kB; ++l) yi[p * kB + l] = xi[p * kB + l] * sc[l] + sh[l];
-        }
-        if (act.kind == Activation::kRelu) {
-          for (int64_t i = 0; i < S * kB; ++i) yi[i] = yi[i] > 0.f ? yi[i] : 0.f;
-        } else {
-          apply_activation(act, yi, S * kB);
-        }
+        const float* sc_p = Sv + (per_image ? n * C : 0) + c0;
+        simd::with_widest_simd([&]() ONYX_SIMD_BODY {
+          using V = simd::floatv<kB>;
+          const V sc = simd::load<kB>(sc_p);
+          const V sh = Bv != nullptr ? simd::load<kB>(Bv + c0) : simd::broadcast<kB>(0.f);
+          const V zero = simd::broadcast<kB>(0.f);
+          if (act.kind == Activation::kRelu) {
+            for (int64_t p = 0; p < S; ++p) {
+              const V v = simd::load<kB>(xi + p * kB) * sc + sh;
+              simd::store<kB>(yi + p * kB, v > zero ? v : zero);  // NaN -> 0 as Relu's kernel
+            }
+          } else {
+            for (int64_t p = 0; p < S; ++p) {
+              simd::store<kB>(yi + p * kB, simd::load<kB>(xi + p * kB) * sc + sh);
+            }
+          }
+        });
+        if (act.kind != Activation::kRelu) apply_activation(act, yi, S * kB);
       }
     });
     return Status::OK();

@@ -1,11 +1,14 @@
 // The blocked NCHWc kernels (ops/nn/nchwc_ops.cpp, NchwcConv in conv.cpp) against the plain ONNX
 // ops they stand for: the input is blocked with ReorderToNchwc, run through the blocked op,
-// unblocked, and compared with the plain op on the original input.
+// unblocked, and compared with the plain op on the original input. Every test runs with both
+// blocks and with each SIMD copy of the kernels (simd_dispatch.h) up to the CPU's widest.
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <random>
+#include <tuple>
 
+#include "ops/common/simd_dispatch.h"
 #include "ops/nn/nchwc.h"
 #include "test_util.h"
 
@@ -20,10 +23,11 @@ Tensor random_float(Shape shape, uint32_t seed) {
   return t;
 }
 
-// Every test runs with both blocks the kernels support.
-class Nchwc : public ::testing::TestWithParam<int64_t> {
+class Nchwc : public ::testing::TestWithParam<std::tuple<int64_t, simd::Isa>> {
  protected:
-  int64_t block() const { return GetParam(); }
+  void SetUp() override { simd::set_simd_limit_for_testing(std::get<1>(GetParam())); }
+  void TearDown() override { simd::set_simd_limit_for_testing(simd::Isa::kAvx512); }
+  int64_t block() const { return std::get<0>(GetParam()); }
   ir::Attribute block_attr() const { return attr_int("block", block()); }
   std::vector<ir::Attribute> with_block(std::vector<ir::Attribute> attrs) const {
     attrs.push_back(block_attr());
@@ -149,6 +153,8 @@ TEST_P(Nchwc, ChannelScaleAppliesPerChannelAndPerImageFactors) {
                                with_block({attr_string("activation", "Relu")}), 1, "onyx"}));
   Tensor g = unblocked(run_ok({"NchwcChannelScale", 1, {V(blocked(x)), V(gate)}, {block_attr()}, 1,
                                "onyx"}));
+  Tensor sg = unblocked(run_ok({"NchwcChannelScale", 1, {V(blocked(x)), V(s), V(bias)},
+                                with_block({attr_string("activation", "Sigmoid")}), 1, "onyx"}));
   for (int64_t n = 0; n < N; ++n) {
     for (int64_t c = 0; c < C; ++c) {
       for (int64_t p = 0; p < H * W; ++p) {
@@ -156,6 +162,8 @@ TEST_P(Nchwc, ChannelScaleAppliesPerChannelAndPerImageFactors) {
         const float xv = x.data<float>()[i];
         EXPECT_NEAR(y.data<float>()[i], std::max(0.f, xv * s.data<float>()[c] + bias.data<float>()[c]), 1e-5f);
         EXPECT_NEAR(g.data<float>()[i], xv * gate.data<float>()[n * C + c], 1e-5f);
+        const float lin = xv * s.data<float>()[c] + bias.data<float>()[c];
+        EXPECT_NEAR(sg.data<float>()[i], 1.f / (1.f + std::exp(-lin)), 1e-5f);
       }
     }
   }
@@ -228,7 +236,14 @@ TEST_P(Nchwc, ConvWithRuntimeWeightsTakesTheReferencePath) {
   expect_close(plain, unblocked(b), 1e-4f);
 }
 
-INSTANTIATE_TEST_SUITE_P(Blocks, Nchwc, ::testing::Values(int64_t{8}, int64_t{16}));
+INSTANTIATE_TEST_SUITE_P(
+    BlocksAndIsas, Nchwc,
+    ::testing::Combine(::testing::Values(int64_t{8}, int64_t{16}),
+                       ::testing::Values(simd::Isa::kBaseline, simd::Isa::kAvx2, simd::Isa::kAvx512)),
+    [](const ::testing::TestParamInfo<Nchwc::ParamType>& info) {
+      return "block" + std::to_string(std::get<0>(info.param)) + "_" +
+             simd::isa_name(std::get<1>(info.param));
+    });
 
 }  // namespace
 }  // namespace onyx::test
