@@ -70,6 +70,12 @@ class Tensor {
   Tensor clone() const;
   // True when both tensors view the same buffer.
   bool shares_buffer_with(const Tensor& other) const { return data_ == other.data_; }
+  // True when this tensor's buffer was allocated for it (not a view of caller memory or of
+  // part of another buffer) and no other Tensor shares it: writing to it affects no one else.
+  bool sole_owner_of_buffer() const {
+    return storage_ != nullptr && storage_.use_count() == 1 && data_ == storage_.get() &&
+           dtype_ != DataType::kString;
+  }
 
  private:
   DataType dtype_ = DataType::kUndefined;

@@ -211,6 +211,22 @@ Result<std::unique_ptr<GraphPlan>> GraphPlan::compile(const ir::Graph& graph,
     step.num_deps = static_cast<int>(deps.size());
     for (int p : deps) plan->steps_[p].dependents.push_back(static_cast<int>(s));
   }
+
+  // Inputs a kernel may overwrite (KernelContext::allocate_output_in_place): values some node
+  // produced (not graph inputs, initializers or captured values), read for the last time by this
+  // step, once among its inputs and not by its subgraphs. Whether the buffer is shared with a
+  // live view is checked when the step runs.
+  for (size_t s = 0; s < plan->steps_.size(); ++s) {
+    Step& step = plan->steps_[s];
+    for (size_t i = 0; i < step.inputs.size() && i < 64; ++i) {
+      const int slot_index = step.inputs[i];
+      if (slot_index < 0 || producer[slot_index] < 0 || plan->keep_slot_[slot_index]) continue;
+      if (std::count(step.inputs.begin(), step.inputs.end(), slot_index) != 1) continue;
+      if (std::count(step.implicit.begin(), step.implicit.end(), slot_index) != 0) continue;
+      if (std::count(step.release.begin(), step.release.end(), slot_index) != 1) continue;
+      step.in_place_inputs |= uint64_t{1} << i;
+    }
+  }
   return plan;
 }
 
@@ -260,6 +276,10 @@ Status GraphPlan::run_step(const Step& step, std::vector<Value>& slots, ThreadPo
     ONYX_RETURN_IF_ERROR(check_input_dtype(step, in));
   }
   KernelContext ctx(*step.node, std::move(in), std::move(implicit), step.outputs.size(), pool);
+  // The parallel executor's other steps may still read a value this one reads last in the
+  // sequential order, so it runs nothing in place.
+  const bool parallel = inter_op_threads_ > 1 && steps_.size() > 1;
+  if (!parallel) ctx.set_in_place_inputs(step.in_place_inputs);
   Status status;
   const int64_t start_us = profiler != nullptr ? profiler->now_us() : 0;
   try {

@@ -57,6 +57,7 @@ class GraphPlan final : public Subgraph {
     std::vector<int> implicit;  // slots of values captured by the node's subgraphs
     std::vector<int> outputs;   // slot per output, -1 when omitted
     std::vector<int> release;   // slots whose last reader is this step
+    uint64_t in_place_inputs = 0;  // bit i: input i may be overwritten (allocate_output_in_place)
     // When the type-selecting input's dtype was unknown at load, the kernel's dtypes are
     // checked against the actual input at run time (null: checked at load, or any dtype).
     const KernelDef* unchecked_def = nullptr;

@@ -103,4 +103,18 @@ Tensor& KernelContext::allocate_output(size_t i, DataType dtype, Shape shape) {
   return outputs_[i].tensor();
 }
 
+Tensor& KernelContext::allocate_output_in_place(size_t i, std::initializer_list<size_t> candidates,
+                                                DataType dtype, Shape shape) {
+  for (size_t j : candidates) {
+    const Tensor* in = j < 64 && ((in_place_inputs_ >> j) & 1) != 0 ? input(j) : nullptr;
+    if (in != nullptr && in->dtype() == dtype && in->shape() == shape &&
+        in->sole_owner_of_buffer()) {
+      in_place_inputs_ &= ~(uint64_t{1} << j);  // one output per input buffer
+      outputs_.at(i) = Value(*in);
+      return outputs_[i].tensor();
+    }
+  }
+  return allocate_output(i, dtype, std::move(shape));
+}
+
 }  // namespace onyx

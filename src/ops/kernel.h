@@ -7,6 +7,7 @@
 #pragma once
 
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <memory>
 #include <string>
@@ -165,6 +166,20 @@ class KernelContext {
   }
   // Allocates output i. Throws std::length_error on an impossible size (caught by the executor).
   Tensor& allocate_output(size_t i, DataType dtype, Shape shape);
+  // Output i in the buffer of input j (in-place execution) when the executor allows it — this
+  // node is j's last reader, j is not a graph input, initializer or captured value, and no other
+  // tensor shares its buffer — and j has this dtype and shape; else as allocate_output. Only
+  // for kernels that read each element of input j before writing the same element of the
+  // output (elementwise maps; a convolution's residual Z, which it adds into the output).
+  // y.shares_buffer_with(*input(j)) tells which happened. With several candidates j, the
+  // first that qualifies is taken.
+  Tensor& allocate_output_in_place(size_t i, std::initializer_list<size_t> candidates,
+                                   DataType dtype, Shape shape);
+  Tensor& allocate_output_in_place(size_t i, size_t j, DataType dtype, Shape shape) {
+    return allocate_output_in_place(i, {j}, dtype, std::move(shape));
+  }
+  // Set by the executor: bit j allows allocate_output_in_place to take input j (j < 64).
+  void set_in_place_inputs(uint64_t mask) { in_place_inputs_ = mask; }
   // Sets output i to an existing value (views, sequences, pass-through).
   void set_output(size_t i, Value value) { outputs_.at(i) = std::move(value); }
   std::vector<Value>& outputs() { return outputs_; }
@@ -186,6 +201,7 @@ class KernelContext {
   std::vector<const Value*> implicit_inputs_;
   std::vector<Value> outputs_;
   ThreadPool* pool_;
+  uint64_t in_place_inputs_ = 0;
 };
 
 }  // namespace onyx

@@ -168,7 +168,7 @@ void for_rows(const BroadcastPlan& p, int64_t r0, int64_t r1, const Row& row) {
   }
 }
 
-// o = f(a, b) under the plan. `o` may alias `a` when a has the output's shape.
+// o = f(a, b) under the plan. `o` may alias `a` or `b` when that input has the output's shape.
 template <typename A, typename B, typename O, typename F>
 void binary_loop(ThreadPool* pool, const BroadcastPlan& p, const A* a, const B* b, O* o,
                  const F& f) {
@@ -244,7 +244,7 @@ class UnaryKernel final : public OpKernel {
   Status compute(KernelContext& ctx) const override {
     ONYX_ASSIGN_OR_RETURN(const Tensor* x, ctx.required_input(0));
     return dispatch<Types>(x->dtype(), [&]<typename T>() -> Status {
-      Tensor& y = ctx.allocate_output(0, x->dtype(), x->shape());
+      Tensor& y = ctx.allocate_output_in_place(0, 0, x->dtype(), x->shape());
       const Op& op = op_;
       if constexpr (HasDnnlEltwise<Op> && std::is_same_v<T, float>) {
         if (const auto call = op.dnnl()) {
@@ -316,7 +316,8 @@ class BinaryKernel final : public OpKernel {
           if (bd[i] == T(0)) return ctx.invalid_argument("integer division by zero");
         }
       }
-      Tensor& y = ctx.allocate_output(0, data_type_of<O>, plan->out_shape);
+      // Element i of the output reads element i of an input of its shape only.
+      Tensor& y = ctx.allocate_output_in_place(0, {0, 1}, data_type_of<O>, plan->out_shape);
       const Op& op = op_;
       binary_loop(ctx.pool(), *plan, a->data<T>(), b->data<T>(), y.data<O>(),
                   [&op](const T& u, const T& v) { return store<O>(op(load(u), load(v))); });

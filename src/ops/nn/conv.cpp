@@ -201,10 +201,12 @@ class Conv final : public OpKernel {
                                   "multiples of ", block_, ", got X ",
                                   shape_to_string(x->shape()), ", W ", shape_to_string(wt->shape()));
     }
-    Tensor& y = ctx.allocate_output(0, x->dtype(), out_shape);
+    // The residual sum starts from Z in the output: Z's own buffer when this is its last use.
+    Tensor& y = z != nullptr ? ctx.allocate_output_in_place(0, 3, x->dtype(), out_shape)
+                             : ctx.allocate_output(0, x->dtype(), out_shape);
     if (y.numel() == 0) return Status::OK();
     ThreadPool* pool = ctx.pool();
-    if (z != nullptr) std::memcpy(y.raw_data(), z->raw_data(), y.nbytes());
+    if (z != nullptr && !y.shares_buffer_with(*z)) std::memcpy(y.raw_data(), z->raw_data(), y.nbytes());
 
     if (use_dnnl_ && x->dtype() == DataType::kFloat && wt->raw_data() == packable_weights_.raw_data()) {
       auto conv = primitive_for(N, C, M, *win);

@@ -64,7 +64,11 @@ class RunBuffer {
   static size_t round_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 };
 
-constexpr size_t kWinogradExtraBytes = size_t{16} << 20;
+// Winograd's memory limits: its transformed weights stay for the session's life, one copy per
+// convolution, while its tile scratchpad is a RunBuffer shared by every convolution a thread
+// runs (only the largest counts), so the two have separate caps.
+constexpr size_t kWinogradExtraWeightBytes = size_t{16} << 20;
+constexpr size_t kWinogradScratchBytes = size_t{64} << 20;
 
 tag weights_tag(size_t spatial_rank, bool grouped) {
   if (grouped) {
@@ -193,9 +197,10 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
     };
     // Winograd where oneDNN has it (3x3, stride 1, AVX-512) and the caller allows it: 2.25x
     // fewer multiplications; results within 1e-6 relative (L2) of the direct algorithm on the
-    // benchmark's CNNs (docs/performance.md). Its transformed weights (up to 4x the plain ones)
-    // and tile scratchpad grow with the batch: past kWinogradExtraBytes for one convolution
-    // (ResNet-50's 512-channel layers at batch 8: 76 MB) the direct algorithm is kept.
+    // benchmark's CNNs (docs/performance.md). Its transformed weights (up to 4x the plain ones,
+    // more with the 4x3 tiles oneDNN picks for larger batches) and tile scratchpad (growing
+    // with the batch) are capped: past either limit the direct algorithm is kept (ResNet-50's
+    // 512-channel layers at batch 8: 28 MB more weights each).
     bool made = false;
     if (options.allow_winograd) {
       try {
@@ -203,9 +208,9 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
         size_t plain_weights = sizeof(float);
         for (auto d : wei) plain_weights *= static_cast<size_t>(d);
         const size_t wino_weights = wino.weights_desc().get_size();
-        const size_t extra = (wino_weights > plain_weights ? wino_weights - plain_weights : 0) +
-                             wino.scratchpad_desc().get_size();
-        if (extra <= kWinogradExtraBytes) {
+        const size_t extra = wino_weights > plain_weights ? wino_weights - plain_weights : 0;
+        if (extra <= kWinogradExtraWeightBytes &&
+            wino.scratchpad_desc().get_size() <= kWinogradScratchBytes) {
           im.pd = std::move(wino);
           made = true;
         }

@@ -337,7 +337,7 @@ class NchwcChannelScale final : public BlockedKernel {
       return ctx.invalid_argument("B must be a float tensor of C (", C, ") values, got ",
                                   shape_to_string(bias->shape()));
     }
-    Tensor& y = ctx.allocate_output(0, DataType::kFloat, x->shape());
+    Tensor& y = ctx.allocate_output_in_place(0, 0, DataType::kFloat, x->shape());
     if (y.numel() == 0) return Status::OK();
     const bool per_image = s->numel() == N * C && N != 1;
     const float* X = x->data<float>();
