@@ -4,7 +4,10 @@
 //   MatMul / FusedMatMul followed by Add of a [N] bias -> bias
 //   Gemm (no transA, alpha = beta = 1, C of N values) -> FusedMatMul
 //   any of these followed by an activation (Relu, Gelu, ...) -> activation
-// Each step needs the intermediate value to have this one reader.
+// Each step needs the intermediate value to have this one reader. Also (rule
+// pretranspose_gemm_weights): a Gemm / FusedMatMul with transB = 1 and a 2-D constant float B
+// gets B transposed once here and transB = 0, since row-major sgemm with a transposed B runs
+// 1.3-2.5x slower than without at transformer shapes (docs/performance.md).
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -214,9 +217,41 @@ bool fuse_matmul_activation(RewriteContext& ctx, int i) {
   return true;
 }
 
+bool pretranspose_gemm_weights(RewriteContext& ctx, int i) {
+  const ir::Node& n = ctx.node(i);
+  const bool gemm = n.op_type == "Gemm" && n.domain.empty();
+  if (!gemm && !(n.op_type == "FusedMatMul" && n.domain == kOnyxDomain)) return false;
+  const ir::Attribute* tb = n.find_attribute("transB");
+  if (tb == nullptr || tb->i == 0 || n.inputs.size() < 2) return false;
+  const std::string b_name = n.inputs[1];
+  const Tensor* b = ctx.constant(b_name);
+  if (b == nullptr || b->dtype() != DataType::kFloat || b->rank() != 2) return false;
+  if (gemm && (n.inputs.empty() || !is_float(ctx, n.inputs[0]))) return false;
+  const int64_t rows = b->dim(0), cols = b->dim(1);
+  Tensor t(DataType::kFloat, {cols, rows});
+  const float* src = b->data<float>();
+  float* dst = t.data<float>();
+  constexpr int64_t kTile = 32;  // cache-friendly blocks
+  for (int64_t r0 = 0; r0 < rows; r0 += kTile) {
+    for (int64_t c0 = 0; c0 < cols; c0 += kTile) {
+      for (int64_t r = r0; r < std::min(rows, r0 + kTile); ++r) {
+        for (int64_t c = c0; c < std::min(cols, c0 + kTile); ++c) dst[c * rows + r] = src[r * cols + c];
+      }
+    }
+  }
+  const std::string t_name = ctx.add_constant(b_name + "_transposed", std::move(t));
+  ctx.edit_node(i, [&](ir::Node& m) {
+    m.inputs[1] = t_name;
+    set_attr(m, rules::make_int_attr("transB", 0));
+  });
+  return true;
+}
+
 }  // namespace
 
 void add_matmul_fusion_rules(std::vector<RewriteRule>& rules) {
+  rules.push_back({"pretranspose_gemm_weights", kExtended, {"Gemm", "onyx:FusedMatMul"},
+                   pretranspose_gemm_weights});
   rules.push_back({"fuse_matmul_transpose", kExtended, {"MatMul"}, fuse_matmul_transpose});
   rules.push_back({"fuse_matmul_scale", kExtended, {"Mul", "Div"}, fuse_matmul_scale});
   rules.push_back({"fuse_matmul_bias", kExtended, {"Add"}, fuse_matmul_bias});

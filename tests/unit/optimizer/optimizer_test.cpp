@@ -279,6 +279,40 @@ TEST(Optimizer, ConvWithASecondReaderIsNotFused) {
 
 // As torch.onnx.export writes a linear layer with dynamic axes: Add(bias, MatMul(x, W)) where
 // x has symbolic batch and sequence dims; only the bias and W have static shapes.
+// Gemm with transB = 1 and a constant B: B is stored transposed and transB goes to 0; the
+// shared B (two readers) gets one transposed copy per reader and the original stays for a
+// third reader that is no Gemm; a runtime B is left alone.
+TEST(Optimizer, ConstantGemmWeightsArePretransposed) {
+  ModelBuilder b;
+  b.input("x", {3, 5}).input("rb", {4, 5}).output("y").output("z").output("r").output("s");
+  b.constant("w", random_tensor({4, 5}, 31)).constant("c", random_tensor({4}, 32));
+  b.node("Gemm", {"x", "w", "c"}, {"y"}, {attr_int("transB", 1), attr_float("alpha", 0.5f)});
+  b.node("Gemm", {"x", "w"}, {"z"}, {attr_int("transB", 1)});
+  b.node("Gemm", {"x", "rb"}, {"r"}, {attr_int("transB", 1)});
+  b.node("Add", {"w", "rb"}, {"s"});
+  ir::Model m = b.model;
+  const auto report = optimize(m, 2);
+  ASSERT_EQ(report.rewrites.count("pretranspose_gemm_weights"), 1u) << report.to_string();
+  EXPECT_EQ(report.rewrites.at("pretranspose_gemm_weights"), 2) << report.to_string();
+  for (const auto& n : m.graph.nodes) {
+    if (n.op_type != "Gemm") continue;
+    const ir::Attribute* tb = n.find_attribute("transB");
+    ASSERT_NE(tb, nullptr);
+    if (n.inputs[1] == "rb") {
+      EXPECT_EQ(tb->i, 1);
+      continue;
+    }
+    EXPECT_EQ(tb->i, 0);
+    const Tensor& t = m.graph.initializers.at(n.inputs[1]);
+    ASSERT_EQ(t.shape(), (Shape{5, 4}));
+    const Tensor& w = m.graph.initializers.at("w");
+    EXPECT_EQ(t.data<float>()[3 * 4 + 2], w.data<float>()[2 * 5 + 3]);
+  }
+  EXPECT_EQ(m.graph.initializers.count("w"), 1u);
+  expect_same_results(b.model, {{"x", Value(random_tensor({3, 5}, 33))},
+                                {"rb", Value(random_tensor({4, 5}, 34))}}, 2);
+}
+
 TEST(Optimizer, MatMulBiasActivationFuseWithSymbolicDims) {
   ModelBuilder b;
   const std::vector<ir::Dim> x_dims{ir::Dim::named("batch"), ir::Dim::named("seq"),
