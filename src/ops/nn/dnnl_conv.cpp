@@ -8,6 +8,7 @@
 #include <exception>
 
 #include "ops/common/dnnl_engine.h"
+#include "ops/common/dnnl_util.h"
 #include "ops/nn/nchwc.h"
 
 namespace onyx::nn {
@@ -37,33 +38,6 @@ tag activation_tag(size_t spatial_rank, ConvLayout layout) {
   return plain_tag(spatial_rank);
 }
 
-// Per-thread scratch memory for run(): the primitive's scratchpad and the reorder buffers. It
-// only grows, so after the first run of the largest convolution no run allocates. (run() is
-// never re-entered on one thread, so one buffer per thread suffices.)
-class RunBuffer {
- public:
-  static constexpr size_t kAlign = 64;
-  // Three 64-byte-aligned regions of the given sizes, valid until the next call on this thread.
-  static void get(size_t a, size_t b, size_t c, void** pa, void** pb, void** pc) {
-    thread_local std::vector<unsigned char> storage;
-    const size_t ra = round_up(a), rb = round_up(b), rc = round_up(c);
-    const size_t need = ra + rb + rc + kAlign;
-    if (storage.size() < need) {
-      storage.clear();
-      storage.shrink_to_fit();
-      storage.resize(need);
-    }
-    auto base = reinterpret_cast<uintptr_t>(storage.data());
-    base = (base + kAlign - 1) & ~(uintptr_t{kAlign} - 1);
-    *pa = reinterpret_cast<void*>(base);
-    *pb = reinterpret_cast<void*>(base + ra);
-    *pc = reinterpret_cast<void*>(base + ra + rb);
-  }
-
- private:
-  static size_t round_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
-};
-
 // Winograd's memory limits: its transformed weights stay for the session's life, one copy per
 // convolution, while its tile scratchpad is a RunBuffer shared by every convolution a thread
 // runs (only the largest counts), so the two have separate caps.
@@ -82,32 +56,6 @@ tag weights_tag(size_t spatial_rank, bool grouped) {
     case 1: return tag::oiw;
     case 2: return tag::oihw;
     default: return tag::oidhw;
-  }
-}
-
-void append_activation(dnnl::post_ops& po, const ActivationSpec& a) {
-  using dnnl::algorithm;
-  switch (a.kind) {
-    case Activation::kNone: return;
-    case Activation::kRelu: po.append_eltwise(1.f, algorithm::eltwise_relu, 0.f, 0.f); return;
-    case Activation::kLeakyRelu:
-      po.append_eltwise(1.f, algorithm::eltwise_relu, a.alpha, 0.f);
-      return;
-    case Activation::kClip:
-      po.append_eltwise(1.f, algorithm::eltwise_clip_v2, a.alpha, a.beta);
-      return;
-    case Activation::kSigmoid: po.append_eltwise(1.f, algorithm::eltwise_logistic, 0.f, 0.f); return;
-    case Activation::kTanh: po.append_eltwise(1.f, algorithm::eltwise_tanh, 0.f, 0.f); return;
-    case Activation::kHardSigmoid:
-      // No hardsigmoid in oneDNN 2.6: clip(alpha * x + beta, 0, 1).
-      po.append_eltwise(1.f, algorithm::eltwise_linear, a.alpha, a.beta);
-      po.append_eltwise(1.f, algorithm::eltwise_clip_v2, 0.f, 1.f);
-      return;
-    case Activation::kSwish: po.append_eltwise(1.f, algorithm::eltwise_swish, 1.f, 0.f); return;
-    case Activation::kGelu: po.append_eltwise(1.f, algorithm::eltwise_gelu_erf, 0.f, 0.f); return;
-    case Activation::kGeluTanh:
-      po.append_eltwise(1.f, algorithm::eltwise_gelu_tanh, 0.f, 0.f);
-      return;
   }
 }
 
@@ -187,7 +135,7 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // per-run scratchpad: thread-safe
     dnnl::post_ops po;
     if (post.sum) po.append_sum(1.f);
-    append_activation(po, post.activation);
+    dnnl_util::append_activation(po, post.activation);
     attr.set_post_ops(po);
     auto make_pd = [&](dnnl::algorithm alg) {
       dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, alg, any_src,
@@ -261,7 +209,7 @@ Status DnnlConvolution::run(const float* x, float* y, const ThreadPool* pool) co
     memory user_dst(im.user_dst, eng, y);
     memory src = user_src, dst = user_dst;
     void *scratch_p, *src_p, *dst_p;
-    RunBuffer::get(im.pd.scratchpad_desc().get_size(),
+    dnnl_util::RunBuffer::get(im.pd.scratchpad_desc().get_size(),
                    im.reorder_src ? im.pd.src_desc().get_size() : 0,
                    im.reorder_dst ? im.pd.dst_desc().get_size() : 0, &scratch_p, &src_p, &dst_p);
     if (im.reorder_src) {
