@@ -8,6 +8,7 @@
 
 #include "ops/common/activation.h"
 #include "ops/common/broadcast.h"
+#include "ops/common/simd_dispatch.h"
 #include "ops/linalg/gemm.h"
 #include "ops/linalg/register.h"
 #include "ops/registry.h"
@@ -96,7 +97,9 @@ class FusedMatMul final : public OpKernel {
       for (int64_t r = lo; r < hi; ++r) {
         float* row = C + r * N;
         if (bp != nullptr) {
-          for (int64_t j = 0; j < N; ++j) row[j] += bp[j];
+          simd::with_widest_simd([&]() ONYX_SIMD_BODY {
+            for (int64_t j = 0; j < N; ++j) row[j] += bp[j];
+          });
         }
         if (!vectorized) apply_activation(activation_, row, N);
       }
