@@ -16,7 +16,7 @@ std::optional<ActivationSpec> parse_activation(const std::string& name,
       {"Clip", Activation::kClip, 2},       {"Sigmoid", Activation::kSigmoid, 0},
       {"Tanh", Activation::kTanh, 0},       {"HardSigmoid", Activation::kHardSigmoid, 2},
       {"Swish", Activation::kSwish, 0},     {"Gelu", Activation::kGelu, 0},
-      {"GeluTanh", Activation::kGeluTanh, 0},
+      {"GeluTanh", Activation::kGeluTanh, 0}, {"HardSwish", Activation::kHardSwish, 0},
   };
   if (name.empty()) return params.empty() ? std::optional<ActivationSpec>(ActivationSpec{})
                                           : std::nullopt;
@@ -42,6 +42,7 @@ const char* activation_name(Activation kind) {
     case Activation::kTanh: return "Tanh";
     case Activation::kHardSigmoid: return "HardSigmoid";
     case Activation::kSwish: return "Swish";
+    case Activation::kHardSwish: return "HardSwish";
     case Activation::kGelu: return "Gelu";
     case Activation::kGeluTanh: return "GeluTanh";
   }

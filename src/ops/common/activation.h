@@ -23,6 +23,7 @@ enum class Activation {
   kTanh,
   kHardSigmoid,
   kSwish,
+  kHardSwish,  // x * clip(x / 6 + 1/2, 0, 1)
   kGelu,      // x * Phi(x), with erf
   kGeluTanh,  // the tanh approximation
 };
@@ -34,7 +35,7 @@ struct ActivationSpec {
 };
 
 // "Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh", "HardSigmoid", "Swish" (x * sigmoid(x)),
-// "Gelu", "GeluTanh" with
+// "HardSwish", "Gelu", "GeluTanh" with
 // `params` as the optimizer writes them (activation_params); nullopt for an unknown name or a
 // wrong parameter count.
 std::optional<ActivationSpec> parse_activation(const std::string& name,
@@ -64,6 +65,10 @@ inline float apply_activation(const ActivationSpec& a, float x) {
       return v < 0.f ? 0.f : (v > 1.f ? 1.f : v);
     }
     case Activation::kSwish: return x / (1.f + std::exp(-x));
+    case Activation::kHardSwish: {
+      const float v = x * (1.f / 6.f) + 0.5f;
+      return x * (v < 0.f ? 0.f : (v > 1.f ? 1.f : v));
+    }
     case Activation::kGelu: return 0.5f * x * (1.f + std::erf(x * 0.70710678118654752f));
     case Activation::kGeluTanh: {
       const float inner = 0.7978845608028654f * (x + 0.044715f * x * x * x);

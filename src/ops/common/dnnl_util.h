@@ -60,6 +60,8 @@ inline void append_activation(dnnl::post_ops& po, const ActivationSpec& a) {
       po.append_eltwise(1.f, algorithm::eltwise_clip_v2, 0.f, 1.f);
       return;
     case Activation::kSwish: po.append_eltwise(1.f, algorithm::eltwise_swish, 1.f, 0.f); return;
+    // oneDNN 2.6's hardswish is x * relu6(x + 3) / 6, ONNX's HardSwish.
+    case Activation::kHardSwish: po.append_eltwise(1.f, algorithm::eltwise_hardswish, 0.f, 0.f); return;
     case Activation::kGelu: po.append_eltwise(1.f, algorithm::eltwise_gelu_erf, 0.f, 0.f); return;
     case Activation::kGeluTanh:
       po.append_eltwise(1.f, algorithm::eltwise_gelu_tanh, 0.f, 0.f);

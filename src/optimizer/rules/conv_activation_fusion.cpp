@@ -1,8 +1,10 @@
 // Level-2 fusions into onyx FusedConv (docs/fused-ops.md): a Conv followed by an activation
-// (Relu, LeakyRelu, Clip, Sigmoid, Tanh, HardSigmoid, or x * Sigmoid(x) = Swish), and a Conv
+// (Relu, LeakyRelu, Clip, Sigmoid, Tanh, HardSigmoid, HardSwish, x * Sigmoid(x) = Swish, or
+// x * HardSigmoid(x) with alpha 1/6 and beta 1/2 = HardSwish, as exported below opset 14), and a Conv
 // followed by an Add of a tensor of its output's shape (static, or symbolic but equal) (the residual sum of ResNet blocks,
 // applied before the activation: y = act(conv(x) + z)).
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <limits>
 
@@ -39,7 +41,10 @@ bool activation_of(RewriteContext& ctx, const ir::Node& n, std::string& name,
                    std::vector<float>& params) {
   name = n.op_type;
   params.clear();
-  if (n.op_type == "Relu" || n.op_type == "Sigmoid" || n.op_type == "Tanh") return true;
+  if (n.op_type == "Relu" || n.op_type == "Sigmoid" || n.op_type == "Tanh" ||
+      n.op_type == "HardSwish") {
+    return true;
+  }
   if (n.op_type == "LeakyRelu") {
     const ir::Attribute* a = n.find_attribute("alpha");
     params = {a ? a->f : 0.01f};
@@ -100,7 +105,17 @@ bool fuse_conv_activation(RewriteContext& ctx, int i) {
   return true;
 }
 
-// Mul(x, Sigmoid(x)) with x a Conv output read by just these two nodes.
+// HardSigmoid(x) with HardSwish's alpha (1/6) and beta (1/2).
+bool is_hard_swish_gate(const ir::Node& n) {
+  if (n.op_type != "HardSigmoid" || !n.domain.empty()) return false;
+  const ir::Attribute* a = n.find_attribute("alpha");
+  const ir::Attribute* b = n.find_attribute("beta");
+  const float alpha = a != nullptr ? a->f : 0.2f, beta = b != nullptr ? b->f : 0.5f;
+  return std::abs(alpha - 1.f / 6.f) < 1e-6f && beta == 0.5f;
+}
+
+// Mul(x, Sigmoid(x)) -> Swish, Mul(x, HardSigmoid(x)) -> HardSwish, with x a Conv output read
+// by just these two nodes.
 bool fuse_conv_swish(RewriteContext& ctx, int i) {
   const ir::Node& mul = ctx.node(i);
   if (mul.inputs.size() != 2 || mul.outputs.size() != 1) return false;
@@ -110,7 +125,8 @@ bool fuse_conv_swish(RewriteContext& ctx, int i) {
     const int sig = ctx.producer_index(s);
     if (sig < 0 || ctx.is_removed(sig)) continue;
     const ir::Node& sn = ctx.node(sig);
-    if (sn.op_type != "Sigmoid" || !sn.domain.empty() || sn.inputs[0] != x ||
+    const bool swish = sn.op_type == "Sigmoid" && sn.domain.empty();
+    if ((!swish && !is_hard_swish_gate(sn)) || sn.inputs.empty() || sn.inputs[0] != x ||
         !ctx.single_consumer(s) || ctx.index().use_count(x) != 2 ||
         ctx.index().consumers(x).size() != 2) {
       continue;
@@ -120,7 +136,9 @@ bool fuse_conv_swish(RewriteContext& ctx, int i) {
     const std::string out = mul.outputs[0];
     ctx.remove_node(i);
     ctx.remove_node(sig);
-    fusion::fuse_into(ctx, c, "FusedConv", out, [&](ir::Node& n) { set_activation(n, "Swish", {}); });
+    fusion::fuse_into(ctx, c, "FusedConv", out, [&](ir::Node& n) {
+      set_activation(n, swish ? "Swish" : "HardSwish", {});
+    });
     return true;
   }
   return false;
@@ -158,7 +176,7 @@ void add_conv_activation_fusion_rules(std::vector<RewriteRule>& rules) {
   rules.push_back({"fuse_conv_add", kExtended, {"Add"}, fuse_conv_add});
   rules.push_back({"fuse_conv_activation",
                    kExtended,
-                   {"Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh", "HardSigmoid"},
+                   {"Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish"},
                    fuse_conv_activation});
   rules.push_back({"fuse_conv_swish", kExtended, {"Mul"}, fuse_conv_swish});
 }

@@ -277,8 +277,6 @@ TEST(Optimizer, ConvWithASecondReaderIsNotFused) {
   EXPECT_EQ(count_op(m, "BatchNormalization"), 1);
 }
 
-// As torch.onnx.export writes a linear layer with dynamic axes: Add(bias, MatMul(x, W)) where
-// x has symbolic batch and sequence dims; only the bias and W have static shapes.
 // Gemm with transB = 1 and a constant B: B is stored transposed and transB goes to 0; the
 // shared B (two readers) gets one transposed copy per reader and the original stays for a
 // third reader that is no Gemm; a runtime B is left alone.
@@ -313,6 +311,34 @@ TEST(Optimizer, ConstantGemmWeightsArePretransposed) {
                                 {"rb", Value(random_tensor({4, 5}, 34))}}, 2);
 }
 
+// HardSwish after a conv, and x * HardSigmoid(x) with HardSwish's constants (how PyTorch
+// exports it below opset 14), become FusedConv's HardSwish; at level 3 oneDNN applies it
+// (its post-op must agree with ONNX's definition on both clipped ends).
+TEST(Optimizer, ConvHardSwishFuses) {
+  ModelBuilder b;
+  b.input("x", {1, 16, 6, 6}).output("y");
+  b.constant("w1", random_tensor({16, 16, 3, 3}, 41)).constant("w2", random_tensor({16, 16, 1, 1}, 42));
+  b.node("Conv", {"x", "w1"}, {"c1"}, {attr_ints("pads", {1, 1, 1, 1})});
+  b.node("HardSwish", {"c1"}, {"h1"});
+  b.node("Conv", {"h1", "w2"}, {"c2"});
+  b.node("HardSigmoid", {"c2"}, {"g2"}, {attr_float("alpha", 1.f / 6.f), attr_float("beta", 0.5f)});
+  b.node("Mul", {"c2", "g2"}, {"y"});
+  ir::Model m = b.model;
+  const auto report = optimize(m, 2);
+  ASSERT_EQ(m.graph.nodes.size(), 2u) << report.to_string();
+  for (const auto& n : m.graph.nodes) {
+    EXPECT_EQ(n.op_type, "FusedConv");
+    const ir::Attribute* act = n.find_attribute("activation");
+    ASSERT_NE(act, nullptr);
+    EXPECT_EQ(act->s, "HardSwish");
+  }
+  const NamedValues feeds = {{"x", Value(test::random_floats({1, 16, 6, 6}, 43, -3.f, 3.f))}};
+  expect_same_results(b.model, feeds, 2);
+  expect_same_results(b.model, feeds, 3);
+}
+
+// As torch.onnx.export writes a linear layer with dynamic axes: Add(bias, MatMul(x, W)) where
+// x has symbolic batch and sequence dims; only the bias and W have static shapes.
 TEST(Optimizer, MatMulBiasActivationFuseWithSymbolicDims) {
   ModelBuilder b;
   const std::vector<ir::Dim> x_dims{ir::Dim::named("batch"), ir::Dim::named("seq"),
