@@ -69,6 +69,18 @@ void cell_portable(const CellConfig& cfg, const float* x, const float* r, float*
   }
 }
 
+void gru_cell_portable(const GruCellConfig& cfg, const float* x, const float* r, float* h, int64_t j0) {
+  const int64_t H = cfg.hidden;
+  const float* b = cfg.bias_zr;
+  const float clip = cfg.clip;
+  for (int64_t j = j0; j < H; ++j) {
+    const float z = sigmoid1(clip1(x[j] + r[j] + b[j], clip));
+    const float rg = sigmoid1(clip1(x[H + j] + r[H + j] + b[H + j], clip));
+    const float n = std::tanh(clip1(x[2 * H + j] + cfg.wbh[j] + rg * (r[2 * H + j] + cfg.rbh[j]), clip));
+    h[j] = (1.0f - z) * n + z * h[j];
+  }
+}
+
 // ---- AVX2 + FMA -------------------------------------------------------------------------
 
 ONYX_AVX2 inline __m256 sigmoid8(__m256 x) {
@@ -275,6 +287,25 @@ ONYX_AVX2 void cell_avx2(const CellConfig& cfg, const float* x, const float* r, 
   cell_portable(cfg, x, r, c, h, j);
 }
 
+ONYX_AVX2 void gru_cell_avx2(const GruCellConfig& cfg, const float* x, const float* r, float* h) {
+  const int64_t H = cfg.hidden;
+  const float* b = cfg.bias_zr;
+  const float clip = cfg.clip;
+  const __m256 one = _mm256_set1_ps(1.0f);
+  int64_t j = 0;
+  for (; j + 8 <= H; j += 8) {
+    const __m256 z = sigmoid8(clip8(gate8(x, r, b, j), clip));
+    const __m256 rg = sigmoid8(clip8(gate8(x, r, b, H + j), clip));
+    const __m256 hh = _mm256_add_ps(_mm256_loadu_ps(r + 2 * H + j), _mm256_loadu_ps(cfg.rbh + j));
+    const __m256 pre = _mm256_fmadd_ps(rg, hh, _mm256_add_ps(_mm256_loadu_ps(x + 2 * H + j),
+                                                             _mm256_loadu_ps(cfg.wbh + j)));
+    const __m256 n = tanh8(clip8(pre, clip));
+    const __m256 hp = _mm256_loadu_ps(h + j);
+    _mm256_storeu_ps(h + j, _mm256_fmadd_ps(z, hp, _mm256_mul_ps(_mm256_sub_ps(one, z), n)));
+  }
+  gru_cell_portable(cfg, x, r, h, j);
+}
+
 ONYX_AVX2 void sigmoid_avx2(float* v, int64_t n) {
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) _mm256_storeu_ps(v + i, sigmoid8(_mm256_loadu_ps(v + i)));
@@ -321,6 +352,14 @@ void lstm_cell(const CellConfig& cfg, const float* x, const float* r, float* c, 
     cell_avx2(cfg, x, r, c, h);
   } else {
     cell_portable(cfg, x, r, c, h, 0);
+  }
+}
+
+void gru_cell(const GruCellConfig& cfg, const float* x, const float* r, float* h) {
+  if (has_avx2()) {
+    gru_cell_avx2(cfg, x, r, h);
+  } else {
+    gru_cell_portable(cfg, x, r, h, 0);
   }
 }
 

@@ -1,5 +1,5 @@
-// The float LSTM fast path's building blocks: the recurrent weights packed once for the
-// per-step product h * R^T, and the fused gate update with vectorized sigmoid / tanh.
+// The float LSTM and GRU fast paths' building blocks: the recurrent weights packed once for
+// the per-step product h * R^T, and the fused gate updates with vectorized sigmoid / tanh.
 //
 // Both have an AVX2+FMA version chosen at run time (the build targets baseline x86-64) and a
 // portable one. The per-step product at batch 1 is a matrix-vector product bound by reading R
@@ -45,6 +45,21 @@ struct CellConfig {
 // are added here, so the input projection needs no pass of its own for them. Updates c and
 // writes h (H each).
 void lstm_cell(const CellConfig& cfg, const float* x, const float* r, float* c, float* h);
+
+// What one GRU direction's cell updates share (linear_before_reset = 1, gate order z r h).
+struct GruCellConfig {
+  int64_t hidden = 0;
+  const float* bias_zr = nullptr;  // Wb + Rb of the z and r gates, 2H values
+  const float* wbh = nullptr;      // Wb of the hidden gate, H values
+  const float* rbh = nullptr;      // Rb of the hidden gate (inside the reset), H values
+  float clip = 0;                  // 0: none
+};
+
+// One GRU cell update for one batch row with the default activations (sigmoid, tanh) and
+// linear_before_reset = 1: z = s(xz + hz + b), r = s(xr + hr + b), n = tanh(xh + Wbh + r (hh +
+// Rbh)), h = (1 - z) n + z h. `x` holds x W^T and `r` h R^T for this row (3H each); h is
+// updated in place.
+void gru_cell(const GruCellConfig& cfg, const float* x, const float* r, float* h);
 
 // Element-wise sigmoid / tanh of the fast path (exposed for tests): within a few ulp of the
 // libm formulas.

@@ -80,12 +80,15 @@ class Recurrent final : public OpKernel {
     if constexpr (K == Cell::kGru) {
       ONYX_ASSIGN_OR_RETURN(int64_t lbr, info.attr_int("linear_before_reset", 0));
       linear_before_reset_ = lbr != 0;
+      // The fast path serves PyTorch's GRU: linear_before_reset = 1, sigmoid and tanh.
+      fast_ = linear_before_reset_ && default_activations();
+      if (fast_) pack_constant_recurrence(info);
     }
     if constexpr (K == Cell::kLstm) {
       ONYX_ASSIGN_OR_RETURN(int64_t f, info.attr_int("input_forget", 0));
       input_forget_ = f != 0;
-      fast_lstm_ = default_lstm_activations();
-      if (fast_lstm_) pack_constant_recurrence(info);
+      fast_ = default_activations();
+      if (fast_) pack_constant_recurrence(info);
     }
     return Status::OK();
   }
@@ -199,9 +202,9 @@ class Recurrent final : public OpKernel {
     const int D = pb.dirs;
     std::vector<C> y(static_cast<size_t>(S * D * B * H), C(0));  // [seq, dir, batch, H]
     std::vector<C> hT = pb.h0, cT = pb.c0;                          // final states, [dir, batch, H]
-    if constexpr (K == Cell::kLstm && std::is_same_v<C, float>) {
-      if (fast_lstm_) {
-        run_lstm_fast(ctx, pb, y, hT, cT);
+    if constexpr (K != Cell::kRnn && std::is_same_v<C, float>) {
+      if (fast_) {
+        run_fast(ctx, pb, y, hT, cT);
       } else {
         for (int d = 0; d < D; ++d) run_direction<C>(pb, d, reversed(d), y, hT, cT);
       }
@@ -320,10 +323,11 @@ class Recurrent final : public OpKernel {
 
   bool reversed(int d) const { return attrs_.direction == rnn::Direction::kReverse || d == 1; }
 
-  // The fast LSTM path serves the default activations (sigmoid, tanh, tanh) in every direction.
-  bool default_lstm_activations() const {
+  // The fast paths serve the default activations in every direction: sigmoid, tanh, tanh for
+  // LSTM, sigmoid, tanh for GRU.
+  bool default_activations() const {
     for (size_t i = 0; i < attrs_.acts.size(); ++i) {
-      const rnn::ActKind want = i % 3 == 0 ? rnn::ActKind::kSigmoid : rnn::ActKind::kTanh;
+      const rnn::ActKind want = i % A == 0 ? rnn::ActKind::kSigmoid : rnn::ActKind::kTanh;
       if (attrs_.acts[i].kind != want) return false;
     }
     return true;
@@ -335,19 +339,19 @@ class Recurrent final : public OpKernel {
     const Tensor* r = info.constant_input(2);
     if (r == nullptr || r->dtype() != DataType::kFloat || r->rank() != 3) return;
     const int64_t D = r->dim(0), GH = r->dim(1), H = r->dim(2);
-    if (D != attrs_.num_directions || GH != 4 * H || (attrs_.hidden_size > 0 && attrs_.hidden_size != H)) return;
+    if (D != attrs_.num_directions || GH != G * H || (attrs_.hidden_size > 0 && attrs_.hidden_size != H)) return;
     packed_.resize(static_cast<size_t>(D));
     for (int64_t d = 0; d < D; ++d) packed_[static_cast<size_t>(d)].pack(r->data<float>() + d * GH * H, GH, H);
   }
 
-  // LSTM in float with the default activations. The directions are independent: each runs on
+  // LSTM and GRU in float with the default activations. The directions are independent: each runs on
   // its own thread, its input projection for every step as one product, then each step a
   // product with the packed R and the fused cell update, with no allocation per step. One
   // parallel region per layer: a thread woken once, not for the projection and again for the
   // recurrence (which costs milliseconds when the machine is busy).
-  void run_lstm_fast(KernelContext& ctx, const Problem<float>& pb, std::vector<float>& y, std::vector<float>& hT,
-                     std::vector<float>& cT) const {
-    const int64_t H = pb.hidden, GH = 4 * H;
+  void run_fast(KernelContext& ctx, const Problem<float>& pb, std::vector<float>& y, std::vector<float>& hT,
+                std::vector<float>& cT) const {
+    const int64_t H = pb.hidden, GH = G * H;
     const int D = pb.dirs;
     std::vector<rnn::PackedRecurrence> local;
     const rnn::PackedRecurrence* packs = packed_.data();
@@ -357,7 +361,13 @@ class Recurrent final : public OpKernel {
       packs = local.data();
     }
     parallel_for(ctx.pool(), D, 1, [&](int64_t d0, int64_t d1) {
-      for (int64_t d = d0; d < d1; ++d) lstm_direction_fast(pb, static_cast<int>(d), packs[d], y, hT, cT);
+      for (int64_t d = d0; d < d1; ++d) {
+        if constexpr (K == Cell::kLstm) {
+          lstm_direction_fast(pb, static_cast<int>(d), packs[d], y, hT, cT);
+        } else {
+          gru_direction_fast(pb, static_cast<int>(d), packs[d], y, hT);
+        }
+      }
     });
   }
 
@@ -407,10 +417,42 @@ class Recurrent final : public OpKernel {
     }
   }
 
+  // One GRU direction (linear_before_reset = 1), as lstm_direction_fast.
+  void gru_direction_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, std::vector<float>& y,
+                          std::vector<float>& hT) const {
+    const int64_t S = pb.seq, B = pb.batch, H = pb.hidden, I = pb.input, GH = 3 * H;
+    const int D = pb.dirs;
+    const bool reverse = reversed(d);
+    std::unique_ptr<float[]> xw(new float[static_cast<size_t>(S * B * GH)]);
+    project_inputs(S * B, GH, I, pb.x.data, pb.w.data + d * GH * I, xw.get());
+    const float* wb = pb.b.data() + d * 2 * GH;
+    const float* rb = wb + GH;
+    std::vector<float> bias_zr(static_cast<size_t>(2 * H));
+    for (int64_t j = 0; j < 2 * H; ++j) bias_zr[j] = wb[j] + rb[j];
+    rnn::GruCellConfig cell;
+    cell.hidden = H;
+    cell.bias_zr = bias_zr.data();
+    cell.wbh = wb + 2 * H;
+    cell.rbh = rb + 2 * H;
+    cell.clip = attrs_.clip;
+    float* h = hT.data() + d * B * H;  // running state, updated in place
+    std::vector<float> hr(static_cast<size_t>(B * GH));
+    for (int64_t s = 0; s < S; ++s) {
+      pack.multiply(h, B, H, hr.data(), GH, s % 2 == 1);
+      for (int64_t b = 0; b < B; ++b) {
+        if (s >= pb.lens[b]) continue;
+        const int64_t t = reverse ? pb.lens[b] - 1 - s : s;
+        float* hb = h + b * H;
+        rnn::gru_cell(cell, xw.get() + (t * B + b) * GH, hr.data() + b * GH, hb);
+        std::copy_n(hb, H, y.data() + ((t * D + d) * B + b) * H);
+      }
+    }
+  }
+
   rnn::RnnAttrs attrs_;
   bool linear_before_reset_ = false;
   bool input_forget_ = false;
-  bool fast_lstm_ = false;                       // LSTM with the default activations
+  bool fast_ = false;                          // LSTM / GRU fast path (default activations)
   std::vector<rnn::PackedRecurrence> packed_;  // per direction, when R is a float constant
 };
 
