@@ -109,6 +109,37 @@ TEST(InPlace, LastReaderOfANodesOutputWritesIntoIt) {
   EXPECT_EQ(r.outputs[0], kTwiceRelu);
 }
 
+// The output written in place over an intermediate's buffer must not come from the memory
+// arena: a later run (other inputs) must leave an earlier run's output as it was.
+TEST(InPlace, AnOutputWrittenInPlaceSurvivesLaterRuns) {
+  Graph g;
+  g.node("Relu", {"x"}, {"a"});
+  g.node("InPlaceProbe", {"a"}, {"y"}, "test");
+  g.output("y");
+  SessionOptions o;
+  auto r = std::make_shared<KernelRegistry>();
+  r->set_fallback(&global_registry());
+  r->add<InPlaceProbe, TypeList<float>>("test", "InPlaceProbe", 1, 1);
+  o.custom_ops = r;
+  o.optimization_level = 0;
+  auto s = Session::create(g.m, o);
+  ASSERT_TRUE(s.ok()) << s.status().to_string();
+  std::vector<Tensor> kept;
+  for (int run = 0; run < 4; ++run) {
+    Tensor x(DataType::kFloat, {2, 3});
+    for (int i = 0; i < 6; ++i) x.data<float>()[i] = static_cast<float>(i + run);
+    auto out = (*s)->run({{"x", Value(x)}});
+    ASSERT_TRUE(out.ok()) << out.status().to_string();
+    EXPECT_EQ(g_probe_in_place, 1);
+    kept.push_back((*out)[0].tensor());
+  }
+  for (int run = 0; run < 4; ++run) {
+    for (int i = 0; i < 6; ++i) {
+      EXPECT_EQ(kept[run].data<float>()[i], 2.f * static_cast<float>(i + run)) << "run " << run;
+    }
+  }
+}
+
 TEST(InPlace, GraphInputsAreNeverOverwritten) {
   Graph g;
   g.node("InPlaceProbe", {"x"}, {"y"}, "test");
