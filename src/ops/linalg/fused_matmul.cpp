@@ -4,11 +4,13 @@
 // makes it from MatMul + Add(bias) + activation, Gemm + activation, MatMul + scalar Mul/Div and
 // MatMul(A, Transpose(B)); the bias and activation are applied in one pass over Y, while it is
 // still in cache, instead of three.
+#include <memory>
 #include <vector>
 
 #include "ops/common/activation.h"
 #include "ops/common/broadcast.h"
 #include "ops/common/simd_dispatch.h"
+#include "ops/linalg/dnnl_matmul.h"
 #include "ops/linalg/gemm.h"
 #include "ops/linalg/register.h"
 #include "ops/registry.h"
@@ -23,6 +25,7 @@ class FusedMatMul final : public OpKernel {
     trans_b_ = tb != 0;
     ONYX_ASSIGN_OR_RETURN(alpha_, info.attr_float("alpha", 1.f));
     ONYX_ASSIGN_OR_RETURN(activation_, read_activation_attrs(info));
+    pack_constant_weights(info);
     return Status::OK();
   }
 
@@ -68,7 +71,13 @@ class FusedMatMul final : public OpKernel {
     float* C = y.data<float>();
     const int64_t ldb = bs.back();
     if (shape_numel(b_batch) == 1 && shape_numel(a_batch) == batches) {
-      // x @ W: A's batch folds into M, one GEMM.
+      // x @ W: A's batch folds into M, one GEMM; with W packed at load, bias and activation
+      // inside oneDNN's matmul.
+      if (packed_ != nullptr && B == packed_source_) {
+        const float* bp = bias != nullptr ? bias->data<float>() : nullptr;
+        ONYX_ASSIGN_OR_RETURN(const bool done, packed_->run(batches * M, A, bp, C, ctx.pool()));
+        if (done) return Status::OK();
+      }
       linalg::gemm<float>(false, trans_b_, batches * M, N, K, alpha_, A, K, B, ldb, 0.f, C, N);
     } else {
       std::vector<int64_t> a_off(static_cast<size_t>(batches)), b_off(static_cast<size_t>(batches));
@@ -109,6 +118,31 @@ class FusedMatMul final : public OpKernel {
   }
 
  private:
+  // A constant 2-D B with a fused activation (the FFN's first product: GELU) is packed once for
+  // oneDNN's matmul, which then also applies bias and activation (docs/performance.md: the one
+  // layer kind where that beat sgemm plus the bias/activation passes in the model). It costs a
+  // second copy of those weights, so the other products stay on sgemm.
+  void pack_constant_weights(const KernelInfo& info) {
+    const Tensor* b = info.constant_input(1);
+    if (b == nullptr || b->dtype() != DataType::kFloat || b->rank() < 2 || alpha_ != 1.f ||
+        activation_.kind == Activation::kNone) {
+      return;
+    }
+    for (size_t d = 0; d + 2 < b->rank(); ++d) {
+      if (b->dim(d) != 1) return;
+    }
+    const int64_t r = b->dim(b->rank() - 2), c = b->dim(b->rank() - 1);
+    const int64_t K = trans_b_ ? c : r, N = trans_b_ ? r : c;
+    if (K <= 0 || N <= 0) return;
+    auto made = linalg::PackedMatMul::create(K, N, trans_b_, b->data<float>(), info.has_input(2),
+                                              activation_);
+    if (!made.ok()) return;
+    packed_ = std::move(*made);
+    packed_source_ = b->data<float>();
+  }
+
+  std::unique_ptr<linalg::PackedMatMul> packed_;
+  const float* packed_source_ = nullptr;  // the constant B packed_ holds (run checks it is B)
   bool trans_b_ = false;
   float alpha_ = 1.f;
   ActivationSpec activation_;

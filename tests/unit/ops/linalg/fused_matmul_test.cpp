@@ -1,5 +1,8 @@
-// onyx.FusedMatMul (docs/fused-ops.md): act(alpha * A @ op(B) + bias), hand-computed.
+// onyx.FusedMatMul (docs/fused-ops.md): act(alpha * A @ op(B) + bias), hand-computed, and the
+// packed oneDNN path (constant B with an activation) against a double-precision reference.
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "test_util.h"
 
@@ -31,6 +34,52 @@ TEST(FusedMatMul, TransposedBAndVectorA) {
   const Tensor y = run_ok(fused({V(a), V(bt), V(bias)}, {attr_int("transB", 1)}));
   EXPECT_EQ(y.shape(), (Shape{3}));
   EXPECT_EQ(values_of<float>(y), (std::vector<float>{11, 22, 33}));
+}
+
+// B constant with an activation: packed at load for oneDNN's matmul, bias and activation
+// inside it. Every row count (one primitive each, sharing the packed B), both B layouts, a
+// batch folded into the rows, B of rank 3, with and without bias; B given at run time (sgemm)
+// must agree too.
+TEST(FusedMatMul, PackedConstantWeightsMatchTheFormula) {
+  const int64_t K = 37, N = 45;
+  for (int trans_b = 0; trans_b <= 1; ++trans_b) {
+    for (const std::string act : {"Gelu", "Relu", "GeluTanh"}) {
+      for (int with_bias = 0; with_bias <= 1; ++with_bias) {
+        for (const Shape& a_shape : {Shape{1, K}, Shape{5, K}, Shape{130, K}, Shape{2, 3, K}}) {
+          const Tensor a = random_floats(a_shape, 1);
+          const Tensor b = random_floats(trans_b ? Shape{1, N, K} : Shape{1, K, N}, 2);
+          const Tensor bias = random_floats({N}, 3);
+          std::vector<Value> in = {V(a), V(b)};
+          if (with_bias) in.push_back(V(bias));
+          const NodeSpec spec = fused(in, {attr_int("transB", trans_b), attr_string("activation", act)});
+          const int64_t rows = a.numel() / K;
+          for (const RunConfig& config : {RunConfig{2, {1, 2}}, RunConfig{1, {}}}) {
+            auto r = run_node(spec, config);
+            ASSERT_TRUE(r.ok()) << r.status().to_string();
+            const Tensor& y = (*r)[0].tensor();
+            ASSERT_EQ(y.numel(), rows * N);
+            for (int64_t i = 0; i < rows; ++i) {
+              for (int64_t j = 0; j < N; ++j) {
+                double v = with_bias ? bias.data<float>()[j] : 0.0;
+                for (int64_t k = 0; k < K; ++k) {
+                  const float bv = trans_b ? b.data<float>()[j * K + k] : b.data<float>()[k * N + j];
+                  v += double{a.data<float>()[i * K + k]} * bv;
+                }
+                double want = v > 0 ? v : 0;
+                if (act == "Gelu") want = 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+                if (act == "GeluTanh") {
+                  want = 0.5 * v * (1 + std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));
+                }
+                ASSERT_NEAR(y.data<float>()[i * N + j], want, 1e-5 * (1 + std::abs(want)))
+                    << act << " transB " << trans_b << " bias " << with_bias << " rows " << rows
+                    << " constants " << config.constants.size() << " at " << i << "," << j;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
 }
 
 TEST(FusedMatMul, BadShapesAreErrors) {
