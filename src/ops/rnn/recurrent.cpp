@@ -389,8 +389,6 @@ class Recurrent final : public OpKernel {
   void lstm_direction_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, std::vector<float>& y,
                            std::vector<float>& hT, std::vector<float>& cT) const {
     const int64_t S = pb.seq, B = pb.batch, H = pb.hidden, I = pb.input, GH = 4 * H;
-    const int D = pb.dirs;
-    const bool reverse = reversed(d);
     std::unique_ptr<float[]> xw(new float[static_cast<size_t>(S * B * GH)]);
     project_inputs(S * B, GH, I, pb.x.data, pb.w.data + d * GH * I, xw.get());
     std::vector<float> bias(static_cast<size_t>(GH));  // Wb + Rb
@@ -402,8 +400,23 @@ class Recurrent final : public OpKernel {
     cell.peepholes = pb.p.empty() ? nullptr : pb.p.data() + d * 3 * H;
     cell.clip = attrs_.clip;
     cell.input_forget = input_forget_;
-    float* h = hT.data() + d * B * H;  // running state, updated in place
     float* c = cT.data() + d * B * H;
+    recur_fast(pb, d, pack, xw.get(), GH, y, hT, [&](int64_t b, const float* x, const float* r, float* hb) {
+      rnn::lstm_cell(cell, x, r, c + b * H, hb);
+    });
+  }
+
+  // The recurrence of one direction on the fast paths: per step, h R^T for every batch row with
+  // the packed R (its panels walked alternately forward and backward, so each step starts on
+  // those the last one left in cache), then cell(b, x W^T row, h R^T row, h row) for the rows
+  // still inside their sequence, whose new h also goes to Y. h (in hT) is updated in place.
+  template <typename Cell>
+  void recur_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, const float* xw, int64_t GH,
+                  std::vector<float>& y, std::vector<float>& hT, const Cell& cell) const {
+    const int64_t S = pb.seq, B = pb.batch, H = pb.hidden;
+    const int D = pb.dirs;
+    const bool reverse = reversed(d);
+    float* h = hT.data() + d * B * H;
     std::vector<float> hr(static_cast<size_t>(B * GH));
     for (int64_t s = 0; s < S; ++s) {
       pack.multiply(h, B, H, hr.data(), GH, s % 2 == 1);
@@ -411,7 +424,7 @@ class Recurrent final : public OpKernel {
         if (s >= pb.lens[b]) continue;
         const int64_t t = reverse ? pb.lens[b] - 1 - s : s;
         float* hb = h + b * H;
-        rnn::lstm_cell(cell, xw.get() + (t * B + b) * GH, hr.data() + b * GH, c + b * H, hb);
+        cell(b, xw + (t * B + b) * GH, hr.data() + b * GH, hb);
         std::copy_n(hb, H, y.data() + ((t * D + d) * B + b) * H);
       }
     }
@@ -421,8 +434,6 @@ class Recurrent final : public OpKernel {
   void gru_direction_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, std::vector<float>& y,
                           std::vector<float>& hT) const {
     const int64_t S = pb.seq, B = pb.batch, H = pb.hidden, I = pb.input, GH = 3 * H;
-    const int D = pb.dirs;
-    const bool reverse = reversed(d);
     std::unique_ptr<float[]> xw(new float[static_cast<size_t>(S * B * GH)]);
     project_inputs(S * B, GH, I, pb.x.data, pb.w.data + d * GH * I, xw.get());
     const float* wb = pb.b.data() + d * 2 * GH;
@@ -435,18 +446,9 @@ class Recurrent final : public OpKernel {
     cell.wbh = wb + 2 * H;
     cell.rbh = rb + 2 * H;
     cell.clip = attrs_.clip;
-    float* h = hT.data() + d * B * H;  // running state, updated in place
-    std::vector<float> hr(static_cast<size_t>(B * GH));
-    for (int64_t s = 0; s < S; ++s) {
-      pack.multiply(h, B, H, hr.data(), GH, s % 2 == 1);
-      for (int64_t b = 0; b < B; ++b) {
-        if (s >= pb.lens[b]) continue;
-        const int64_t t = reverse ? pb.lens[b] - 1 - s : s;
-        float* hb = h + b * H;
-        rnn::gru_cell(cell, xw.get() + (t * B + b) * GH, hr.data() + b * GH, hb);
-        std::copy_n(hb, H, y.data() + ((t * D + d) * B + b) * H);
-      }
-    }
+    recur_fast(pb, d, pack, xw.get(), GH, y, hT, [&](int64_t, const float* x, const float* r, float* hb) {
+      rnn::gru_cell(cell, x, r, hb);
+    });
   }
 
   rnn::RnnAttrs attrs_;

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <random>
 
+#include "recurrent_test_util.h"
 #include "test_util.h"
 
 namespace onyx {
@@ -17,6 +18,9 @@ using test::attr_int;
 using test::attr_string;
 using test::make;
 using test::RunConfig;
+using test::sigm;
+using test::swap01;
+using test::uniform;
 
 struct Case {
   int64_t seq = 5, batch = 1, input = 3, hidden = 5;
@@ -30,15 +34,6 @@ struct Inputs {
   std::vector<float> x, w, r, b, h0;
   std::vector<int32_t> lens;
 };
-
-double sigm(double v) { return 1 / (1 + std::exp(-v)); }
-
-std::vector<float> uniform(std::mt19937& rng, size_t n, float scale) {
-  std::uniform_real_distribution<float> u(-scale, scale);
-  std::vector<float> v(n);
-  for (float& e : v) e = u(rng);
-  return v;
-}
 
 // Y [seq, dirs, batch, H] (time-major) followed by Y_h [dirs, batch, H].
 std::pair<std::vector<double>, std::vector<double>> reference(const Case& c, const Inputs& in) {
@@ -89,22 +84,6 @@ std::pair<std::vector<double>, std::vector<double>> reference(const Case& c, con
   return {y, yh};
 }
 
-// [n1, n2, H] -> [n2, n1, H]
-std::vector<float> swap01(const std::vector<float>& v, int64_t n1, int64_t n2, int64_t H) {
-  std::vector<float> out(v.size());
-  for (int64_t i = 0; i < n1; ++i) {
-    for (int64_t j = 0; j < n2; ++j) std::copy_n(v.data() + (i * n2 + j) * H, H, out.data() + (j * n1 + i) * H);
-  }
-  return out;
-}
-
-void expect_close(const std::vector<float>& got, const std::vector<double>& want, const std::string& what) {
-  ASSERT_EQ(got.size(), want.size()) << what;
-  for (size_t i = 0; i < want.size(); ++i) {
-    ASSERT_NEAR(got[i], want[i], 2e-5 * (1 + std::abs(want[i]))) << what << " at " << i;
-  }
-}
-
 void check(const Case& c, std::mt19937& rng) {
   const int64_t S = c.seq, B = c.batch, I = c.input, H = c.hidden;
   const int D = c.direction == "bidirectional" ? 2 : 1;
@@ -145,8 +124,8 @@ void check(const Case& c, std::mt19937& rng) {
       yv = swap01(yv, B, S * D, H);
       hv = swap01(hv, B, D, H);
     }
-    expect_close(yv, want_y, what + " Y");
-    expect_close(hv, want_h, what + " Y_h");
+    test::expect_close_to(yv.data(), yv.size(), want_y, what + " Y");
+    test::expect_close_to(hv.data(), hv.size(), want_h, what + " Y_h");
   }
 }
 

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "ops/rnn/lstm_fast.h"
+#include "recurrent_test_util.h"
 #include "test_util.h"
 
 namespace onyx {
@@ -17,6 +18,9 @@ using test::attr_int;
 using test::attr_string;
 using test::make;
 using test::RunConfig;
+using test::sigm;
+using test::swap01;
+using test::uniform;
 
 struct Case {
   int64_t seq = 4, batch = 1, input = 3, hidden = 5;
@@ -30,15 +34,6 @@ struct Inputs {
   std::vector<float> x, w, r, b, h0, c0, p;
   std::vector<int32_t> lens;
 };
-
-double sigm(double v) { return 1 / (1 + std::exp(-v)); }
-
-std::vector<float> uniform(std::mt19937& rng, size_t n, float scale) {
-  std::uniform_real_distribution<float> u(-scale, scale);
-  std::vector<float> v(n);
-  for (float& e : v) e = u(rng);
-  return v;
-}
 
 // The expected Y [seq, dirs, batch, H] (time-major), Y_h and Y_c [dirs, batch, H].
 struct Expected {
@@ -94,20 +89,8 @@ Expected reference(const Case& c, const Inputs& in) {
   return e;
 }
 
-// [n1, n2, H] -> [n2, n1, H]
-std::vector<float> swap01(const std::vector<float>& v, int64_t n1, int64_t n2, int64_t H) {
-  std::vector<float> out(v.size());
-  for (int64_t i = 0; i < n1; ++i) {
-    for (int64_t j = 0; j < n2; ++j) std::copy_n(v.data() + (i * n2 + j) * H, H, out.data() + (j * n1 + i) * H);
-  }
-  return out;
-}
-
 void expect_close(const Tensor& t, const std::vector<double>& want, const std::string& what) {
-  ASSERT_EQ(t.numel(), static_cast<int64_t>(want.size())) << what;
-  for (size_t i = 0; i < want.size(); ++i) {
-    ASSERT_NEAR(t.data<float>()[i], want[i], 2e-5 * (1 + std::abs(want[i]))) << what << " at " << i;
-  }
+  test::expect_close_to(t.data<float>(), static_cast<size_t>(t.numel()), want, what);
 }
 
 void check(const Case& c, std::mt19937& rng) {
