@@ -93,12 +93,13 @@ class Gpt2Decoder(nn.Module):
 
 class LstmTagger(nn.Module):
     """Sequence tagger: embedding (vocabulary 10000, 128) -> 2-layer bidirectional LSTM
-    (hidden 256) -> linear layer to 20 tag scores per token."""
+    (hidden 256) -> linear layer to 20 tag scores per token. cell=nn.GRU gives the GRU tagger of
+    the same shape."""
 
-    def __init__(self, vocab=10000, embed=128, hidden=256, layers=2, tags=20):
+    def __init__(self, vocab=10000, embed=128, hidden=256, layers=2, tags=20, cell=nn.LSTM):
         super().__init__()
         self.embed = nn.Embedding(vocab, embed)
-        self.lstm = nn.LSTM(embed, hidden, num_layers=layers, bidirectional=True, batch_first=True)
+        self.lstm = cell(embed, hidden, num_layers=layers, bidirectional=True, batch_first=True)
         self.classify = nn.Linear(2 * hidden, tags)
 
     def forward(self, tokens):
@@ -160,6 +161,8 @@ MODELS = {
                    "GPT-2-small-shaped decoder (12 layers, hidden 768, causal mask, LM head 50257), seq 128"),
     "lstm_tagger": (LstmTagger, lstm_input, ["tag_scores"],
                     "2-layer bidirectional LSTM tagger (embed 128, hidden 256, 20 tags), seq 128"),
+    "gru_tagger": (lambda: LstmTagger(cell=nn.GRU), lstm_input, ["tag_scores"],
+                   "2-layer bidirectional GRU tagger (embed 128, hidden 256, 20 tags), seq 128"),
 }
 
 
