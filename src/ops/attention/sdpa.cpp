@@ -7,7 +7,7 @@
 #include <type_traits>
 
 #include "core/tensor.h"
-#include "ops/common/avx2_math.h"
+#include "ops/common/simd_math.h"
 #include "ops/linalg/gemm.h"
 
 namespace onyx::attention {
@@ -74,63 +74,63 @@ void softmax_row_ref(C* x, int64_t n, bool all_masked_gives_nan) {
   for (int64_t j = 0; j < n; ++j) x[j] = static_cast<C>(static_cast<Acc>(x[j]) * inv);
 }
 
-// The largest of n >= 8 floats on 8 lanes; false when one is NaN (the caller's reference loop
-// then gives the NaN row the plain Softmax gives).
-ONYX_AVX2 bool row_max_avx2(const float* x, int64_t n, float& m) {
-  const int64_t n8 = n - n % 8;
-  __m256 vmax = _mm256_loadu_ps(x);
-  __m256 unordered = _mm256_setzero_ps();
-  for (int64_t j = 0; j < n8; j += 8) {
-    const __m256 v = _mm256_loadu_ps(x + j);
-    vmax = _mm256_max_ps(vmax, v);
-    unordered = _mm256_or_ps(unordered, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-  }
-  if (_mm256_movemask_ps(unordered) != 0) return false;
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, vmax);
-  m = lanes[0];
-  for (float v : lanes) m = std::max(m, v);
-  for (int64_t j = n8; j < n; ++j) {
-    if (std::isnan(x[j])) return false;
-    m = std::max(m, x[j]);
-  }
-  return true;
-}
+constexpr int64_t kLanes = 16;  // one zmm, two ymm or four xmm per simd::floatv
 
-// The float softmax of one row on 8 lanes (exp8: about 2 ulp). Masked (-inf) scores give
-// exp8's floor, 1e-38, instead of 0: invisible next to the row's largest term, 1.
-ONYX_AVX2 void softmax_row_avx2(float* x, int64_t n, float m) {
-  const int64_t n8 = n - n % 8;
-  const __m256 vm = _mm256_set1_ps(m);
-  __m256 vsum = _mm256_setzero_ps();
-  for (int64_t j = 0; j < n8; j += 8) {
-    const __m256 e = simd::exp8(_mm256_sub_ps(_mm256_loadu_ps(x + j), vm));
-    _mm256_storeu_ps(x + j, e);
-    vsum = _mm256_add_ps(vsum, e);
-  }
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, vsum);
-  float sum = 0;
-  for (float v : lanes) sum += v;
-  for (int64_t j = n8; j < n; ++j) {
-    x[j] = std::exp(x[j] - m);
-    sum += x[j];
-  }
-  const __m256 inv = _mm256_set1_ps(1.0f / sum);
-  for (int64_t j = 0; j < n8; j += 8) _mm256_storeu_ps(x + j, _mm256_mul_ps(_mm256_loadu_ps(x + j), inv));
-  for (int64_t j = n8; j < n; ++j) x[j] *= 1.0f / sum;
+// Softmax of one float row after adding `bias` (may be null), B lanes at a time (simd_math.h's
+// exp: about 2 ulp; -inf scores give exactly 0). A NaN anywhere makes the whole row NaN, as in
+// the reference loop. False, with only the bias added, when every score is -inf: the caller's
+// reference loop then applies its all-masked rule.
+template <bool kBias>
+bool softmax_row_simd(float* x, const float* bias, int64_t n) {
+  bool ok = true;
+  simd::with_widest_simd([&]() ONYX_SIMD_BODY {
+    using V = simd::floatv<kLanes>;
+    constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+    const int64_t full = n - n % kLanes, rest = n - full;
+    // The last partial vector goes through a padded copy: -inf pads drop out of the max and
+    // exponentiate to 0.
+    float tail[kLanes];
+    for (int64_t j = 0; j < kLanes; ++j) tail[j] = kNegInf;
+    for (int64_t j = 0; j < rest; ++j) tail[j] = x[full + j] + (kBias ? bias[full + j] : 0.f);
+    // NaN compares false, so it never becomes the max; the sum below catches it.
+    V vmax = simd::load<kLanes>(tail);
+    for (int64_t j = 0; j < full; j += kLanes) {
+      V v = simd::load<kLanes>(x + j);
+      if constexpr (kBias) {
+        v += simd::load<kLanes>(bias + j);
+        simd::store<kLanes>(x + j, v);
+      }
+      vmax = v > vmax ? v : vmax;
+    }
+    const float m = simd::reduce_max<kLanes>(vmax);
+    if (m == kNegInf) {
+      for (int64_t j = 0; j < rest; ++j) x[full + j] = tail[j];
+      ok = false;
+      return;
+    }
+    const V vm = simd::broadcast<kLanes>(m);
+    V vsum{};
+    if (rest > 0) {
+      vsum = simd::exp_nonpositive<kLanes>(simd::load<kLanes>(tail) - vm);
+      simd::store<kLanes>(tail, vsum);
+    }
+    for (int64_t j = 0; j < full; j += kLanes) {
+      const V e = simd::exp_nonpositive<kLanes>(simd::load<kLanes>(x + j) - vm);
+      simd::store<kLanes>(x + j, e);
+      vsum += e;
+    }
+    // A NaN score (or +inf, whose x - max is NaN) makes the sum NaN, and the row NaN.
+    const V inv = simd::broadcast<kLanes>(1.0f / simd::reduce_add<kLanes>(vsum));
+    for (int64_t j = 0; j < full; j += kLanes) simd::store<kLanes>(x + j, simd::load<kLanes>(x + j) * inv);
+    for (int64_t j = 0; j < rest; ++j) x[full + j] = tail[j] * inv[0];
+  });
+  return ok;
 }
 
 template <typename C>
 void softmax_row(C* x, int64_t n, bool in_double, bool all_masked_gives_nan = false) {
   if constexpr (std::is_same_v<C, float>) {
-    if (!in_double && n >= 8 && simd::has_avx2()) {
-      float m;
-      if (row_max_avx2(x, n, m) && m != -std::numeric_limits<float>::infinity()) {
-        softmax_row_avx2(x, n, m);
-        return;
-      }
-    }
+    if (!in_double && softmax_row_simd<false>(x, nullptr, n)) return;
   }
   if (in_double) {
     softmax_row_ref<double>(x, n, all_masked_gives_nan);
@@ -139,10 +139,46 @@ void softmax_row(C* x, int64_t n, bool in_double, bool all_masked_gives_nan = fa
   }
 }
 
+// Keys [0, end) of score row i of pair (b, h) may be seen: the key-length, causal and bias-width
+// limits.
+template <typename C>
+int64_t visible_keys(const SdpaArgs<C>& a, int64_t b, int64_t i) {
+  int64_t end = a.kv_valid ? std::clamp<int64_t>(a.kv_valid[b], 0, a.kv_len) : a.kv_len;
+  if (a.bias) end = std::min(end, a.bias_cols);
+  if (a.causal) {
+    const int64_t offset = a.causal_offsets ? a.causal_offsets[b] : a.causal_offset;
+    end = std::min(end, std::clamp<int64_t>(i + offset + 1, 0, a.kv_len));
+  }
+  return end;
+}
+
+// Score row i of pair (b, h), float, no softcap: bias and softmax over the visible keys in one
+// vectorized routine, zeros beyond them. A row with a NaN or nothing visible takes the reference
+// steps instead (its bias is on keys [0, end) already; -inf beyond, as the general path does).
+void softmax_visible_row(const SdpaArgs<float>& a, int64_t b, int64_t h, int64_t i, float* x) {
+  const int64_t n = a.kv_len, end = visible_keys(a, b, i);
+  const float* br =
+      a.bias ? a.bias + b * a.bias_st.batch + h * a.bias_st.head + i * a.bias_st.seq : nullptr;
+  const bool done = end > 0 && (br ? softmax_row_simd<true>(x, br, end)
+                                   : softmax_row_simd<false>(x, nullptr, end));
+  if (done) {
+    std::fill(x + end, x + n, 0.f);
+    return;
+  }
+  std::fill(x + std::max<int64_t>(end, 0), x + n, -std::numeric_limits<float>::infinity());
+  softmax_row_ref<float>(x, n, a.all_masked_gives_nan);
+}
+
 // Softcap, bias and masks on the scores of pair (b, h), in place; copies the chosen stage.
 template <typename C>
 void bias_and_mask(const SdpaArgs<C>& a, int64_t b, int64_t h, C* s, C* copy) {
   const int64_t n = a.kv_len;
+  if constexpr (std::is_same_v<C, float>) {
+    if (copy == nullptr && a.softcap <= 0 && !a.softmax_in_double) {
+      for (int64_t i = 0; i < a.q_len; ++i) softmax_visible_row(a, b, h, i, s + i * n);
+      return;
+    }
+  }
   const size_t bytes = static_cast<size_t>(a.q_len * n) * sizeof(C);
   if (copy && a.stage == ScoreStage::kScaled) std::memcpy(copy, s, bytes);
   if (a.softcap > 0) {
@@ -180,7 +216,7 @@ void for_each_pair(const SdpaArgs<C>& a, int64_t scratch_size, ThreadPool* pool,
   const int64_t pairs = a.batch * a.q_heads;
   if (pairs <= 0) return;
   const int64_t threads = pool ? pool->num_threads() : 1;
-  const int64_t blocks = std::min<int64_t>(pairs, threads * 4);
+  const int64_t blocks = std::min<int64_t>(pairs, threads * 8);
   Tensor scratch(data_type_of<C>, {blocks, std::max<int64_t>(scratch_size, 1)});
   C* base = scratch.data<C>();
   parallel_for(pool, blocks, 1, [&](int64_t begin, int64_t end) {

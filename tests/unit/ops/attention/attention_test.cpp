@@ -4,6 +4,7 @@
 #include <limits>
 #include <random>
 
+#include "ops/common/simd_dispatch.h"
 #include "test_util.h"
 
 namespace onyx::test {
@@ -264,8 +265,38 @@ TEST(AttentionOp, MatchesNaiveReferenceOnRandomShapes) {
       {3, 2, 2, 1, 5, 4, 3, 2, true, false, false, true, 2.5f},
       {2, 9, 3, 6, 6, 1, 7, 5, true, true, false, false, 1.5f},
       {1, 2, 1, 17, 33, 5, 16, 12, false, true, true, true, 0},
+      // Key lengths of whole SIMD vectors and more (the vectorized softmax's loop and tail).
+      {1, 2, 2, 4, 32, 0, 8, 8, false, false, false, false, 0},
+      {2, 3, 3, 5, 37, 11, 8, 4, true, true, true, true, 0},
+      {1, 2, 1, 3, 50, 0, 4, 4, false, false, false, true, 0},
   };
-  for (const Case& c : cases) check_against_reference(c, rng);
+  // Every SIMD copy of the softmax (simd_dispatch.h) against the same reference.
+  for (simd::Isa isa : {simd::Isa::kBaseline, simd::Isa::kAvx2, simd::Isa::kAvx512}) {
+    SCOPED_TRACE(simd::isa_name(isa));
+    simd::set_simd_limit_for_testing(isa);
+    for (const Case& c : cases) check_against_reference(c, rng);
+  }
+  simd::set_simd_limit_for_testing(simd::Isa::kAvx512);
+}
+
+// A NaN in one query row makes that row's output NaN (as the reference softmax does) and leaves
+// the other rows alone; the vectorized softmax must not spread or drop it.
+TEST(AttentionOp, NanScoreRowStaysNan) {
+  const int64_t L = 20, d = 4;
+  std::vector<float> q(static_cast<size_t>(L * d), 0.1f), k(q.size(), 0.2f), v(q.size(), 1.f);
+  q[5 * d + 1] = std::numeric_limits<float>::quiet_NaN();
+  const Tensor y = run_ok(attention(23, {make<float>(q, {1, 1, L, d}), make<float>(k, {1, 1, L, d}),
+                                         make<float>(v, {1, 1, L, d})}));
+  const float* out = y.data<float>();
+  for (int64_t i = 0; i < L; ++i) {
+    for (int64_t e = 0; e < d; ++e) {
+      if (i == 5) {
+        EXPECT_TRUE(std::isnan(out[i * d + e])) << i;
+      } else {
+        EXPECT_NEAR(out[i * d + e], 1.f, 1e-6) << i;  // uniform weights over equal values
+      }
+    }
+  }
 }
 
 // 16-bit and double inputs compute as float / double.
