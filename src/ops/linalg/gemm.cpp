@@ -72,7 +72,8 @@ class Gemm final : public OpKernel {
         const T* cd = c->data<T>();
         if constexpr (std::is_same_v<T, B>) {
           // The common case, a bias row per output row (or C in full): row copies over the
-          // pool rather than the strided element loop below (197 x 384 floats: 60 -> 10 us).
+          // pool rather than the strided element loop below (ViT-S out-projection, 197 x 384, at
+          // 2 threads: 167 -> 127 us per Gemm).
           if (c_strides[1] == 1) {
             parallel_for(pool, M, 16, [&](int64_t lo, int64_t hi) {
               for (int64_t i = lo; i < hi; ++i) {
