@@ -2,7 +2,7 @@
 // the per-step product h * R^T, and the fused gate updates with vectorized sigmoid / tanh.
 //
 // Both have an AVX2+FMA version chosen at run time (the build targets baseline x86-64) and a
-// portable one. The per-step product at batch 1 is a matrix-vector product bound by reading R
+// portable one; the product also has an AVX-512 one, which walks R two panels at a time. The per-step product at batch 1 is a matrix-vector product bound by reading R
 // (1 MiB for hidden 256), so R is laid out in the exact order the kernel streams it.
 #pragma once
 

@@ -181,6 +181,44 @@ TEST(LstmFast, SequenceLensStatesPeepholesClipInputForgetLayout) {
   }
 }
 
+// The packed product alone against a double reference: panel counts odd and even, partial
+// last panels, hidden sizes that leave the k loop a tail, batches past one 8-row pass, both
+// panel orders, row strides wider than the rows.
+TEST(LstmFast, PackedRecurrenceMatchesReference) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  for (int64_t hidden : {1, 5, 16, 19, 256}) {
+    for (int64_t gh : {7, 16, 40, 48, 76, 1024}) {
+      std::vector<float> r(static_cast<size_t>(gh * hidden));
+      for (float& v : r) v = u(rng);
+      rnn::PackedRecurrence pack;
+      pack.pack(r.data(), gh, hidden);
+      for (int64_t batch : {1, 2, 7, 8, 9, 11, 17}) {
+        const int64_t ldh = hidden + 3, ldo = gh + 5;
+        std::vector<float> h(static_cast<size_t>(batch * ldh));
+        for (float& v : h) v = u(rng);
+        for (bool backward : {false, true}) {
+          std::vector<float> out(static_cast<size_t>(batch * ldo), 123.f);
+          pack.multiply(h.data(), batch, ldh, out.data(), ldo, backward);
+          for (int64_t b = 0; b < batch; ++b) {
+            for (int64_t c = 0; c < ldo; ++c) {
+              const float got = out[static_cast<size_t>(b * ldo + c)];
+              if (c >= gh) {
+                ASSERT_EQ(got, 123.f) << "wrote past the row: hidden " << hidden << " gh " << gh << " batch " << batch;
+                continue;
+              }
+              double want = 0;
+              for (int64_t k = 0; k < hidden; ++k) want += double{r[c * hidden + k]} * h[b * ldh + k];
+              ASSERT_NEAR(got, want, 1e-5 * hidden) << "hidden " << hidden << " gh " << gh << " batch " << batch
+                                                     << " row " << b << " col " << c << " backward " << backward;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(LstmFast, SigmoidAndTanhMatchLibm) {
   std::vector<float> v;
   for (float x = -30.f; x <= 30.f; x += 0.0137f) v.push_back(x);
