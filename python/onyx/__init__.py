@@ -11,10 +11,10 @@ import enum
 import os
 import warnings
 
-# Idle OpenMP threads spin only briefly (see src/core/spin_policy.h);
+# Idle OpenMP threads spin for a bounded time, then sleep (see src/core/spin_policy.h);
 # libgomp reads this when it loads, which is when _onyx is imported.
 if "OMP_WAIT_POLICY" not in os.environ:
-    os.environ.setdefault("GOMP_SPINCOUNT", "2000")
+    os.environ.setdefault("GOMP_SPINCOUNT", "100000")
 from . import _onyx  # noqa: E402
 
 __version__ = "0.1.0"

@@ -1,9 +1,9 @@
 // Intra-op parallelism. ThreadPool is a view of OpenMP's thread team: the convolution and GEMM
 // library (oneDNN) parallelises with OpenMP too, so kernels and library calls share one set of
 // threads and never oversubscribe the cores, and a team that just finished a library call is
-// still hot for the next kernel. OpenMP's workers spin briefly (well under a millisecond at
-// libgomp's default GOMP_SPINCOUNT) after a parallel region and then sleep: an idle session
-// uses no CPU (measured by tests/perf/idle_cpu.py).
+// still hot for the next kernel. OpenMP's workers spin for a bounded time (GOMP_SPINCOUNT,
+// src/core/spin_policy.h) after a parallel region and then sleep: an idle session
+// uses no CPU (tested by SessionThreads.NoThreadSpinsAfterRunReturns).
 #pragma once
 
 #include <cstdint>
