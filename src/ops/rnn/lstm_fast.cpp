@@ -17,10 +17,15 @@ using simd::reciprocal8;
 
 constexpr int64_t kPanel = PackedRecurrence::kPanel;
 
-bool has_avx512() {
+// The widest ISA the dispatchers may pick: tests lower it to check every copy.
+Isa g_isa_cap = Isa::kAvx512;
+
+bool use_avx512() {
   static const bool ok = __builtin_cpu_supports("avx512f");
-  return ok;
+  return ok && g_isa_cap >= Isa::kAvx512;
 }
+
+bool use_avx2() { return has_avx2() && g_isa_cap >= Isa::kAvx2; }
 
 // The packed panels start on a 64-byte boundary so that no 32-byte load crosses a cache line.
 const float* aligned(const float* p) {
@@ -362,6 +367,127 @@ ONYX_AVX2 void tanh_avx2(float* v, int64_t n) {
   for (; i < n; ++i) v[i] = std::tanh(v[i]);
 }
 
+// ---- AVX-512: the cells on 16 lanes (the AVX2 formulas, same constants) -------------------
+// (The all-lanes maskz_ forms of min, max, roundscale, cvtps, slli and rcp14: GCC 12 warns about the
+// undefined pass-through register inside the plain ones.)
+constexpr __mmask16 kAll = 0xFFFF;
+
+
+ONYX_AVX512 inline __m512 exp16(__m512 x) {
+  x = _mm512_maskz_min_ps(kAll, _mm512_set1_ps(88.0f), x);
+  x = _mm512_maskz_max_ps(kAll, _mm512_set1_ps(-87.33654f), x);
+  const __m512 n = _mm512_maskz_roundscale_ps(kAll, _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                        _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 y = _mm512_set1_ps(1.9875691500e-4f);
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.3981999507e-3f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(8.3334519073e-3f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(4.1665795894e-2f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459e-1f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201e-1f));
+  y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+  const __m512i e = _mm512_maskz_slli_epi32(kAll, _mm512_add_epi32(_mm512_maskz_cvtps_epi32(kAll, n), _mm512_set1_epi32(127)), 23);
+  return _mm512_mul_ps(y, _mm512_castsi512_ps(e));
+}
+
+// rcp14 and one Newton step: about 1e-8 relative error.
+ONYX_AVX512 inline __m512 reciprocal16(__m512 d) {
+  const __m512 r = _mm512_maskz_rcp14_ps(kAll, d);
+  return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r);
+}
+
+ONYX_AVX512 inline __m512 sigmoid16(__m512 x) {
+  return reciprocal16(_mm512_add_ps(_mm512_set1_ps(1.0f), exp16(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+
+ONYX_AVX512 inline __m512 tanh16(__m512 x) {
+  const __m512 ax = _mm512_abs_ps(x);
+  const __m512 z = _mm512_mul_ps(x, x);
+  __m512 p = _mm512_set1_ps(-5.70498872745e-3f);
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954e-2f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531e-2f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036e-1f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422e-1f));
+  const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+  const __m512 one = _mm512_set1_ps(1.0f);
+  const __m512 r = reciprocal16(_mm512_add_ps(exp16(_mm512_add_ps(ax, ax)), one));
+  const __m512 big = _mm512_fnmadd_ps(_mm512_set1_ps(2.0f), r, one);
+  // x's sign onto big (which is >= 0 or NaN): big | (x & -0).
+  const __m512 signed_big = _mm512_castsi512_ps(_mm512_or_si512(
+      _mm512_castps_si512(big), _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MIN))));
+  const __mmask16 is_small = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.625f), _CMP_LT_OQ);
+  return _mm512_mask_blend_ps(is_small, signed_big, small);
+}
+
+ONYX_AVX512 inline __m512 clip16(__m512 v, float clip) {
+  if (clip <= 0) return v;
+  return _mm512_maskz_max_ps(kAll, _mm512_set1_ps(-clip), _mm512_maskz_min_ps(kAll, _mm512_set1_ps(clip), v));
+}
+
+ONYX_AVX512 inline __m512 gate16(const float* x, const float* r, const float* b, int64_t q) {
+  return _mm512_add_ps(_mm512_add_ps(_mm512_loadu_ps(x + q), _mm512_loadu_ps(r + q)), _mm512_loadu_ps(b + q));
+}
+
+ONYX_AVX512 void cell_avx512(const CellConfig& cfg, const float* x, const float* r, float* c, float* h) {
+  const int64_t H = cfg.hidden;
+  const float* b = cfg.bias;
+  const float* p = cfg.peepholes;
+  const float clip = cfg.clip;
+  const __m512 one = _mm512_set1_ps(1.0f);
+  int64_t j = 0;
+  for (; j + 16 <= H; j += 16) {
+    const __m512 cp = _mm512_loadu_ps(c + j);
+    __m512 gi = gate16(x, r, b, j);
+    __m512 gf = gate16(x, r, b, 2 * H + j);
+    if (p != nullptr) {
+      gi = _mm512_fmadd_ps(_mm512_loadu_ps(p + j), cp, gi);
+      gf = _mm512_fmadd_ps(_mm512_loadu_ps(p + 2 * H + j), cp, gf);
+    }
+    const __m512 ig = sigmoid16(clip16(gi, clip));
+    const __m512 fg = cfg.input_forget ? _mm512_sub_ps(one, ig) : sigmoid16(clip16(gf, clip));
+    const __m512 cc = tanh16(clip16(gate16(x, r, b, 3 * H + j), clip));
+    const __m512 cn = _mm512_fmadd_ps(fg, cp, _mm512_mul_ps(ig, cc));
+    __m512 go = gate16(x, r, b, H + j);
+    if (p != nullptr) go = _mm512_fmadd_ps(_mm512_loadu_ps(p + H + j), cn, go);
+    const __m512 og = sigmoid16(clip16(go, clip));
+    _mm512_storeu_ps(c + j, cn);
+    _mm512_storeu_ps(h + j, _mm512_mul_ps(og, tanh16(cn)));
+  }
+  cell_portable(cfg, x, r, c, h, j);
+}
+
+ONYX_AVX512 void gru_cell_avx512(const GruCellConfig& cfg, const float* x, const float* r, float* h) {
+  const int64_t H = cfg.hidden;
+  const float* b = cfg.bias_zr;
+  const float clip = cfg.clip;
+  const __m512 one = _mm512_set1_ps(1.0f);
+  int64_t j = 0;
+  for (; j + 16 <= H; j += 16) {
+    const __m512 z = sigmoid16(clip16(gate16(x, r, b, j), clip));
+    const __m512 rg = sigmoid16(clip16(gate16(x, r, b, H + j), clip));
+    const __m512 hh = _mm512_add_ps(_mm512_loadu_ps(r + 2 * H + j), _mm512_loadu_ps(cfg.rbh + j));
+    const __m512 pre = _mm512_fmadd_ps(rg, hh, _mm512_add_ps(_mm512_loadu_ps(x + 2 * H + j),
+                                                             _mm512_loadu_ps(cfg.wbh + j)));
+    const __m512 n = tanh16(clip16(pre, clip));
+    const __m512 hp = _mm512_loadu_ps(h + j);
+    _mm512_storeu_ps(h + j, _mm512_fmadd_ps(z, hp, _mm512_mul_ps(_mm512_sub_ps(one, z), n)));
+  }
+  gru_cell_portable(cfg, x, r, h, j);
+}
+
+ONYX_AVX512 void sigmoid_avx512(float* v, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(v + i, sigmoid16(_mm512_loadu_ps(v + i)));
+  for (; i < n; ++i) v[i] = sigmoid1(v[i]);
+}
+
+ONYX_AVX512 void tanh_avx512(float* v, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) _mm512_storeu_ps(v + i, tanh16(_mm512_loadu_ps(v + i)));
+  for (; i < n; ++i) v[i] = std::tanh(v[i]);
+}
+
 }  // namespace
 
 void PackedRecurrence::pack(const float* r, int64_t gh, int64_t h) {
@@ -382,9 +508,9 @@ void PackedRecurrence::pack(const float* r, int64_t gh, int64_t h) {
 void PackedRecurrence::multiply(const float* h, int64_t batch, int64_t ldh, float* out, int64_t ldo,
                                 bool backward) const {
   const float* base = aligned(data_.data());
-  if (has_avx512()) {
+  if (use_avx512()) {
     multiply_avx512(base, panels_, h_, gh_, h, batch, ldh, out, ldo, backward);
-  } else if (has_avx2()) {
+  } else if (use_avx2()) {
     multiply_avx2(base, panels_, h_, gh_, h, batch, ldh, out, ldo, backward);
   } else {
     multiply_portable(base, panels_, h_, gh_, h, batch, ldh, out, ldo, backward);
@@ -392,7 +518,9 @@ void PackedRecurrence::multiply(const float* h, int64_t batch, int64_t ldh, floa
 }
 
 void lstm_cell(const CellConfig& cfg, const float* x, const float* r, float* c, float* h) {
-  if (has_avx2()) {
+  if (use_avx512()) {
+    cell_avx512(cfg, x, r, c, h);
+  } else if (use_avx2()) {
     cell_avx2(cfg, x, r, c, h);
   } else {
     cell_portable(cfg, x, r, c, h, 0);
@@ -400,7 +528,9 @@ void lstm_cell(const CellConfig& cfg, const float* x, const float* r, float* c, 
 }
 
 void gru_cell(const GruCellConfig& cfg, const float* x, const float* r, float* h) {
-  if (has_avx2()) {
+  if (use_avx512()) {
+    gru_cell_avx512(cfg, x, r, h);
+  } else if (use_avx2()) {
     gru_cell_avx2(cfg, x, r, h);
   } else {
     gru_cell_portable(cfg, x, r, h, 0);
@@ -408,7 +538,9 @@ void gru_cell(const GruCellConfig& cfg, const float* x, const float* r, float* h
 }
 
 void sigmoid_inplace(float* v, int64_t n) {
-  if (has_avx2()) {
+  if (use_avx512()) {
+    sigmoid_avx512(v, n);
+  } else if (use_avx2()) {
     sigmoid_avx2(v, n);
   } else {
     for (int64_t i = 0; i < n; ++i) v[i] = sigmoid1(v[i]);
@@ -416,11 +548,19 @@ void sigmoid_inplace(float* v, int64_t n) {
 }
 
 void tanh_inplace(float* v, int64_t n) {
-  if (has_avx2()) {
+  if (use_avx512()) {
+    tanh_avx512(v, n);
+  } else if (use_avx2()) {
     tanh_avx2(v, n);
   } else {
     for (int64_t i = 0; i < n; ++i) v[i] = std::tanh(v[i]);
   }
+}
+
+Isa set_isa_cap_for_tests(Isa cap) {
+  const Isa old = g_isa_cap;
+  g_isa_cap = cap;
+  return old;
 }
 
 }  // namespace onyx::rnn

@@ -2,7 +2,8 @@
 // the per-step product h * R^T, and the fused gate updates with vectorized sigmoid / tanh.
 //
 // Both have an AVX2+FMA version chosen at run time (the build targets baseline x86-64) and a
-// portable one; the product also has an AVX-512 one, which walks R two panels at a time. The per-step product at batch 1 is a matrix-vector product bound by reading R
+// portable one, and an AVX-512 one (the product walks R two panels at a time there, the cells
+// run on 16 lanes). The per-step product at batch 1 is a matrix-vector product bound by reading R
 // (1 MiB for hidden 256), so R is laid out in the exact order the kernel streams it.
 #pragma once
 
@@ -65,5 +66,10 @@ void gru_cell(const GruCellConfig& cfg, const float* x, const float* r, float* h
 // libm formulas.
 void sigmoid_inplace(float* v, int64_t n);
 void tanh_inplace(float* v, int64_t n);
+
+// Caps the ISA the functions above dispatch to (tests run every copy; the default is the
+// widest the CPU has). Not thread-safe: for single-threaded tests only. Returns the old cap.
+enum class Isa { kPortable, kAvx2, kAvx512 };
+Isa set_isa_cap_for_tests(Isa cap);
 
 }  // namespace onyx::rnn

@@ -146,7 +146,29 @@ void check(const Case& c, std::mt19937& rng) {
   }
 }
 
-TEST(LstmFast, MatchesFormulaEveryDirectionAndBatch) {
+// Every test runs once per ISA copy of the fast path (portable, AVX2, AVX-512; a copy the CPU
+// lacks falls back to the next narrower one).
+class LstmFastIsa : public ::testing::TestWithParam<rnn::Isa> {
+ protected:
+  void SetUp() override { old_ = rnn::set_isa_cap_for_tests(GetParam()); }
+  void TearDown() override { rnn::set_isa_cap_for_tests(old_); }
+
+ private:
+  rnn::Isa old_ = rnn::Isa::kAvx512;
+};
+
+std::string isa_name(const ::testing::TestParamInfo<rnn::Isa>& info) {
+  switch (info.param) {
+    case rnn::Isa::kPortable: return "Portable";
+    case rnn::Isa::kAvx2: return "Avx2";
+    default: return "Avx512";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Isas, LstmFastIsa,
+                         ::testing::Values(rnn::Isa::kPortable, rnn::Isa::kAvx2, rnn::Isa::kAvx512), isa_name);
+
+TEST_P(LstmFastIsa, MatchesFormulaEveryDirectionAndBatch) {
   std::mt19937 rng(3);
   for (const std::string dir : {"forward", "reverse", "bidirectional"}) {
     for (int64_t batch : {1, 2, 3, 5, 8}) {
@@ -162,7 +184,7 @@ TEST(LstmFast, MatchesFormulaEveryDirectionAndBatch) {
   }
 }
 
-TEST(LstmFast, SequenceLensStatesPeepholesClipInputForgetLayout) {
+TEST_P(LstmFastIsa, SequenceLensStatesPeepholesClipInputForgetLayout) {
   std::mt19937 rng(5);
   for (const std::string dir : {"forward", "reverse", "bidirectional"}) {
     Case c;
@@ -184,7 +206,7 @@ TEST(LstmFast, SequenceLensStatesPeepholesClipInputForgetLayout) {
 // The packed product alone against a double reference: panel counts odd and even, partial
 // last panels, hidden sizes that leave the k loop a tail, batches past one 8-row pass, both
 // panel orders, row strides wider than the rows.
-TEST(LstmFast, PackedRecurrenceMatchesReference) {
+TEST_P(LstmFastIsa, PackedRecurrenceMatchesReference) {
   std::mt19937 rng(11);
   std::uniform_real_distribution<float> u(-1.f, 1.f);
   for (int64_t hidden : {1, 5, 16, 19, 256}) {
@@ -219,7 +241,7 @@ TEST(LstmFast, PackedRecurrenceMatchesReference) {
   }
 }
 
-TEST(LstmFast, SigmoidAndTanhMatchLibm) {
+TEST_P(LstmFastIsa, SigmoidAndTanhMatchLibm) {
   std::vector<float> v;
   for (float x = -30.f; x <= 30.f; x += 0.0137f) v.push_back(x);
   for (float x : {0.f, -0.f, 1e-8f, -1e-8f, 0.6249f, 0.625f, 0.6251f, 88.f, -88.f, 100.f, -100.f}) v.push_back(x);
