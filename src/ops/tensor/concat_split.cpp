@@ -1,6 +1,7 @@
 // Concat and Split: block copies along one axis. Viewing the tensor as [outer, axis, inner],
 // every (outer row, input/output) pair is one contiguous run.
 #include <algorithm>
+#include <vector>
 
 #include "ops/common/axes.h"
 #include "ops/registry.h"
@@ -67,6 +68,11 @@ class Concat final : public OpKernel {
     const int64_t row = out[axis] * inner;
     if (y.numel() == 0) return Status::OK();
     const DataType dt = first.dtype();
+    const int64_t threads = ctx.pool() ? ctx.pool()->num_threads() : 1;
+    if (outer < 4 * threads && threads > 1) {
+      copy_in_pieces(ctx, xs, axis, outer, inner, row, y);
+      return Status::OK();
+    }
     parallel_for(ctx.pool(), outer, row_grain(row), [&](int64_t o0, int64_t o1) {
       for (int64_t o = o0; o < o1; ++o) {
         int64_t dst = o * row;
@@ -81,6 +87,36 @@ class Concat final : public OpKernel {
   }
 
  private:
+  // Few outer rows (a batch-1 channel concat has one): the (row, input) runs cut into pieces of
+  // at most kPiece elements, spread over the threads. DenseNet-121 at batch 1 copies ~40 MB in
+  // its 62 Concats, which on one thread took 11% of its 2-thread run.
+  static void copy_in_pieces(KernelContext& ctx, const std::vector<const Tensor*>& xs, size_t axis,
+                             int64_t outer, int64_t inner, int64_t row, Tensor& y) {
+    constexpr int64_t kPiece = int64_t{1} << 15;
+    struct Piece {
+      const Tensor* t;
+      int64_t src, dst, n;
+    };
+    std::vector<Piece> pieces;
+    for (int64_t o = 0; o < outer; ++o) {
+      int64_t dst = o * row;
+      for (const Tensor* t : xs) {
+        const int64_t chunk = t->dim(axis) * inner;
+        for (int64_t off = 0; off < chunk; off += kPiece) {
+          pieces.push_back({t, o * chunk + off, dst + off, std::min(kPiece, chunk - off)});
+        }
+        dst += chunk;
+      }
+    }
+    const DataType dt = y.dtype();
+    parallel_for(ctx.pool(), static_cast<int64_t>(pieces.size()), 1, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; ++p) {
+        const Piece& c = pieces[static_cast<size_t>(p)];
+        tensor_ops::copy_elements(dt, c.t->raw_data(), c.src, y.raw_data(), c.dst, c.n);
+      }
+    });
+  }
+
   int64_t axis_ = 1;
 };
 

@@ -30,6 +30,38 @@ TEST(TensorConcat, EmptyInputsStringsAndErrors) {
   EXPECT_FALSE(run_node(node("Concat", 13, {Tensor::scalar<float>(1)}, {attr_int("axis", 0)})).ok());
 }
 
+// Few outer rows on two threads: the runs are cut into pieces (some longer than one piece,
+// some empty, some short) and copied in parallel; every element must land where the
+// one-thread loop puts it.
+TEST(TensorConcat, FewOuterRowsOnTwoThreadsMatchOneThread) {
+  for (const Shape& rows : {Shape{1}, Shape{3}}) {
+    std::vector<Tensor> xs;
+    std::vector<Value> inputs;
+    int64_t next = 0;
+    for (int64_t c : {70000, 0, 5, 40000}) {
+      Shape shape = rows;
+      shape.push_back(c);
+      shape.push_back(2);
+      std::vector<float> v(static_cast<size_t>(rows[0] * c * 2));
+      for (float& f : v) f = static_cast<float>(next++);
+      inputs.emplace_back(make<float>(v, shape));
+    }
+    NodeSpec spec{"Concat", 13, inputs, {attr_int("axis", 1)}, 1, ""};
+    auto one = run_node(spec, RunConfig{1, {}});
+    auto two = run_node(spec, RunConfig{2, {}});
+    ASSERT_TRUE(one.ok()) << one.status().to_string();
+    ASSERT_TRUE(two.ok()) << two.status().to_string();
+    const Tensor& a = (*one)[0].tensor();
+    const Tensor& b = (*two)[0].tensor();
+    ASSERT_EQ(a.shape(), (Shape{rows[0], 110005, 2}));
+    ASSERT_EQ(b.shape(), a.shape());
+    for (int64_t i = 0; i < a.numel(); ++i) ASSERT_EQ(a.data<float>()[i], b.data<float>()[i]) << "element " << i;
+    // The first row starts with input 0's first row, then input 2's, then input 3's.
+    EXPECT_EQ(a.data<float>()[0], 0.f);
+    EXPECT_EQ(a.data<float>()[140000], static_cast<float>(rows[0] * 140000));
+  }
+}
+
 TEST(TensorSplit, EqualAndVariableParts) {
   Tensor x = make<int32_t>({1, 2, 3, 4, 5, 6}, {2, 3});
   NodeSpec s = node("Split", 13, {x}, {attr_int("axis", 1)}, 3);
