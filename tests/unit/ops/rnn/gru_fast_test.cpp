@@ -130,27 +130,9 @@ void check(const Case& c, std::mt19937& rng) {
   }
 }
 
-// Every test runs once per ISA copy of the fast path (portable, AVX2, AVX-512; a copy the CPU
-// lacks falls back to the next narrower one).
-class GruFastIsa : public ::testing::TestWithParam<rnn::Isa> {
- protected:
-  void SetUp() override { old_ = rnn::set_isa_cap_for_tests(GetParam()); }
-  void TearDown() override { rnn::set_isa_cap_for_tests(old_); }
-
- private:
-  rnn::Isa old_ = rnn::Isa::kAvx512;
-};
-
-std::string isa_name(const ::testing::TestParamInfo<rnn::Isa>& info) {
-  switch (info.param) {
-    case rnn::Isa::kPortable: return "Portable";
-    case rnn::Isa::kAvx2: return "Avx2";
-    default: return "Avx512";
-  }
-}
-
-INSTANTIATE_TEST_SUITE_P(Isas, GruFastIsa,
-                         ::testing::Values(rnn::Isa::kPortable, rnn::Isa::kAvx2, rnn::Isa::kAvx512), isa_name);
+// Every test runs once per ISA copy of the fast path.
+class GruFastIsa : public test::IsaCapTest {};
+ONYX_INSTANTIATE_ISAS(GruFastIsa);
 
 TEST_P(GruFastIsa, MatchesFormulaEveryDirectionAndBatch) {
   std::mt19937 rng(7);

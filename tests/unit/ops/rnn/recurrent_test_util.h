@@ -1,5 +1,6 @@
 // Helpers shared by the LSTM and GRU fast-path tests: random weights, the batch-major <->
-// time-major shuffle, and the comparison against the double-precision formulas.
+// time-major shuffle, the comparison against the double-precision formulas, and the fixture
+// that runs a test once per ISA copy of the fast path.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -9,7 +10,34 @@
 #include <string>
 #include <vector>
 
+#include "ops/rnn/lstm_fast.h"
+
 namespace onyx::test {
+
+// A test per ISA copy of the fast path (portable, AVX2, AVX-512; a copy the CPU lacks falls
+// back to the next narrower one): derive a suite's fixture from it and instantiate it with
+// ONYX_INSTANTIATE_ISAS.
+class IsaCapTest : public ::testing::TestWithParam<rnn::Isa> {
+ protected:
+  void SetUp() override { old_ = rnn::set_isa_cap_for_tests(GetParam()); }
+  void TearDown() override { rnn::set_isa_cap_for_tests(old_); }
+
+ private:
+  rnn::Isa old_ = rnn::Isa::kAvx512;
+};
+
+inline std::string isa_name(const ::testing::TestParamInfo<rnn::Isa>& info) {
+  switch (info.param) {
+    case rnn::Isa::kPortable: return "Portable";
+    case rnn::Isa::kAvx2: return "Avx2";
+    default: return "Avx512";
+  }
+}
+
+#define ONYX_INSTANTIATE_ISAS(fixture)                                                                  \
+  INSTANTIATE_TEST_SUITE_P(Isas, fixture,                                                             \
+                           ::testing::Values(rnn::Isa::kPortable, rnn::Isa::kAvx2, rnn::Isa::kAvx512), \
+                           test::isa_name)
 
 inline double sigm(double v) { return 1 / (1 + std::exp(-v)); }
 
