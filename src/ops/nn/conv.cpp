@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "ops/nn/geometry.h"
 #include "ops/nn/im2col.h"
 #include "ops/nn/nchwc.h"
+#include "ops/nn/pointwise_gemv.h"
 #include "ops/nn/register.h"
 #include "ops/registry.h"
 
@@ -208,7 +210,14 @@ class Conv final : public OpKernel {
     ThreadPool* pool = ctx.pool();
     if (z != nullptr && !y.shares_buffer_with(*z)) std::memcpy(y.raw_data(), z->raw_data(), y.nbytes());
 
-    if (use_dnnl_ && x->dtype() == DataType::kFloat && wt->raw_data() == packable_weights_.raw_data()) {
+    const bool constant_float_weights = packable_weights_.defined() &&
+                                        x->dtype() == DataType::kFloat &&
+                                        wt->raw_data() == packable_weights_.raw_data();
+    if (constant_float_weights && is_pointwise_on_one_pixel(*win)) {
+      gemv()->run(x->data<float>(), y.data<float>(), N, z != nullptr, post_.activation, pool);
+      return Status::OK();
+    }
+    if (use_dnnl_ && constant_float_weights) {
       auto conv = primitive_for(N, C, M, *win);
       if (conv != nullptr) return conv->run(x->data<float>(), y.data<float>(), pool);
     }
@@ -300,6 +309,27 @@ class Conv final : public OpKernel {
     return conv;
   }
 
+  // A 1x1 ungrouped convolution of a 1x1 image (squeeze-and-excitation): a matrix-vector
+  // product per batch row, in plain and blocked layouts alike (pointwise_gemv.h).
+  bool is_pointwise_on_one_pixel(const nn::Window& w) const {
+    if (group_ != 1) return false;
+    for (size_t d = 0; d < w.rank(); ++d) {
+      if (w.in[d] != 1 || w.kernel[d] != 1 || w.out[d] != 1 || w.pad_begin[d] != 0) return false;
+    }
+    return true;
+  }
+
+  // Packed on first use, so 1x1 convolutions of larger images never pay for a second copy.
+  const nn::PointwiseGemv* gemv() const {
+    std::call_once(gemv_once_, [&] {
+      const int64_t M = packable_weights_.dim(0), C = packable_weights_.dim(1);
+      gemv_ = std::make_unique<nn::PointwiseGemv>(
+          packable_weights_.data<float>(),
+          packable_bias_.defined() ? packable_bias_.data<float>() : nullptr, M, C);
+    });
+    return gemv_.get();
+  }
+
   bool fused_;
   bool nchwc_;
   bool input_blocked_ = false;
@@ -311,6 +341,8 @@ class Conv final : public OpKernel {
   Tensor packable_weights_, packable_bias_;
   mutable std::mutex cache_mutex_;
   mutable std::map<std::vector<int64_t>, std::shared_ptr<const nn::DnnlConvolution>> cache_;
+  mutable std::once_flag gemv_once_;
+  mutable std::unique_ptr<nn::PointwiseGemv> gemv_;
 };
 
 template <ConvVariant Variant>

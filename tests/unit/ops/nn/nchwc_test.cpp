@@ -236,6 +236,58 @@ TEST_P(Nchwc, ConvWithRuntimeWeightsTakesTheReferencePath) {
   expect_close(plain, unblocked(b), 1e-4f);
 }
 
+// A 1x1 convolution of a 1x1 image with constant weights (squeeze-and-excitation) runs as a
+// matrix-vector product (pointwise_gemv.h); with runtime weights it takes the reference path.
+// Both must agree for every fused activation (the vectorized ones and the scalar fallback), with
+// and without a residual sum, for batch rows > 1, on 1 and 2 threads, and for output counts
+// that leave a partial group of panels (80) or a partial panel (24 with block 8).
+TEST_P(Nchwc, ConvOnOnePixelMatchesTheReferencePath) {
+  const std::vector<std::pair<std::string, std::vector<float>>> activations = {
+      {"", {}},          {"Relu", {}},        {"Sigmoid", {}},         {"Swish", {}},
+      {"HardSwish", {}}, {"Clip", {0.f, 1.f}}, {"HardSigmoid", {0.2f, 0.5f}},
+      {"LeakyRelu", {0.1f}}, {"Tanh", {}}};
+  uint32_t seed = 70;
+  for (const int64_t M : {int64_t{80}, int64_t{24}}) {
+    if (M % block() != 0) continue;
+    const int64_t C = 48;
+    Tensor x = random_float({3, C, 1, 1}, seed++);
+    Tensor w = random_float({M, C, 1, 1}, seed++);
+    Tensor b = random_float({M}, seed++);
+    Tensor z = random_float({3, M, 1, 1}, seed++);
+    for (const auto& [act, params] : activations) {
+      for (const bool with_sum : {false, true}) {
+        for (const int threads : {1, 2}) {
+          SCOPED_TRACE("M " + std::to_string(M) + " activation '" + act + "' sum " +
+                       std::to_string(with_sum) + " threads " + std::to_string(threads));
+          std::vector<ir::Attribute> a = with_block({});
+          if (!act.empty()) a.push_back(attr_string("activation", act));
+          if (!params.empty()) a.push_back(attr_floats("activation_params", params));
+          std::vector<Value> in = {V(blocked(x)), V(w), V(b)};
+          if (with_sum) in.push_back(V(blocked(z)));
+          RunConfig runtime_weights;
+          runtime_weights.threads = threads;
+          RunConfig constant_weights = runtime_weights;
+          constant_weights.constants = {1, 2};
+          auto want = run_node({"NchwcConv", 1, in, a, 1, "onyx"}, runtime_weights);
+          auto got = run_node({"NchwcConv", 1, in, a, 1, "onyx"}, constant_weights);
+          ASSERT_TRUE(want.ok()) << want.status().to_string();
+          ASSERT_TRUE(got.ok()) << got.status().to_string();
+          expect_close((*want)[0].tensor(), (*got)[0].tensor(), 2e-5f);
+        }
+      }
+    }
+  }
+  // The plain ONNX Conv takes the same path.
+  Tensor x = random_float({2, 40, 1, 1}, seed++);
+  Tensor w = random_float({72, 40, 1, 1}, seed++);
+  Tensor b = random_float({72}, seed++);
+  RunConfig constant_weights;
+  constant_weights.constants = {1, 2};
+  auto got = run_node({"Conv", 17, {V(x), V(w), V(b)}, {}}, constant_weights);
+  ASSERT_TRUE(got.ok()) << got.status().to_string();
+  expect_close(run_ok({"Conv", 17, {V(x), V(w), V(b)}, {}}), (*got)[0].tensor(), 2e-5f);
+}
+
 INSTANTIATE_TEST_SUITE_P(
     BlocksAndIsas, Nchwc,
     ::testing::Combine(::testing::Values(int64_t{8}, int64_t{16}),

@@ -1,0 +1,152 @@
+#include "ops/nn/pointwise_gemv.h"
+
+#include <algorithm>
+
+#include "ops/common/simd_dispatch.h"
+#include "ops/common/simd_math.h"
+
+namespace onyx::nn {
+
+namespace {
+
+constexpr int64_t kPanel = 16;        // outputs per panel: one AVX-512 register
+constexpr int64_t kPanelsPerPass = 4;  // panels sharing one walk over x
+// Below this many multiply-adds per task a second thread costs more than it saves.
+constexpr int64_t kMinTaskMacs = 16384;
+
+template <int64_t B>
+ONYX_SIMD_BODY inline simd::floatv<B> sigmoid(simd::floatv<B> v) {
+  using V = simd::floatv<B>;
+  const V zero{};
+  const V e = simd::exp_nonpositive<B>(v < zero ? v : -v);  // e^-|v|, in (0, 1]
+  const V r = 1.0f / (1.0f + e);
+  return v < zero ? e * r : r;
+}
+
+// The activations applied in registers; the rest take a scalar pass afterwards.
+template <int64_t B>
+ONYX_SIMD_BODY inline simd::floatv<B> activate(const ActivationSpec& a, simd::floatv<B> v) {
+  using V = simd::floatv<B>;
+  const V zero{};
+  switch (a.kind) {
+    case Activation::kRelu: return v > zero ? v : zero;
+    case Activation::kLeakyRelu: return v >= zero ? v : v * a.alpha;
+    case Activation::kClip: {
+      const V lo = simd::broadcast<B>(a.alpha), hi = simd::broadcast<B>(a.beta);
+      const V c = v < lo ? lo : v;
+      return c > hi ? hi : c;
+    }
+    case Activation::kHardSigmoid: {
+      const V t = v * a.alpha + a.beta;
+      const V one = simd::broadcast<B>(1.f);
+      const V c = t < zero ? zero : t;
+      return c > one ? one : c;
+    }
+    case Activation::kHardSwish: {
+      const V t = v * (1.f / 6.f) + 0.5f;
+      const V one = simd::broadcast<B>(1.f);
+      const V c = t < zero ? zero : t;
+      return v * (c > one ? one : c);
+    }
+    case Activation::kSigmoid: return sigmoid<B>(v);
+    case Activation::kSwish: return v * sigmoid<B>(v);
+    default: return v;
+  }
+}
+
+}  // namespace
+
+bool pointwise_gemv_vectorizes(const ActivationSpec& act) {
+  switch (act.kind) {
+    case Activation::kNone:
+    case Activation::kRelu:
+    case Activation::kLeakyRelu:
+    case Activation::kClip:
+    case Activation::kHardSigmoid:
+    case Activation::kHardSwish:
+    case Activation::kSigmoid:
+    case Activation::kSwish:
+      return true;
+    default:
+      return false;
+  }
+}
+
+PointwiseGemv::PointwiseGemv(const float* w, const float* b, int64_t M, int64_t C)
+    : M_(M), C_(C) {
+  const int64_t panels = (M + kPanel - 1) / kPanel;
+  panels_.assign(static_cast<size_t>(panels * C * kPanel), 0.f);
+  bias_.assign(static_cast<size_t>(panels * kPanel), 0.f);
+  for (int64_t m = 0; m < M; ++m) {
+    float* dst = panels_.data() + (m / kPanel) * C * kPanel + m % kPanel;
+    const float* src = w + m * C;
+    for (int64_t c = 0; c < C; ++c) dst[c * kPanel] = src[c];
+    if (b != nullptr) bias_[static_cast<size_t>(m)] = b[m];
+  }
+}
+
+void PointwiseGemv::run(const float* x, float* y, int64_t N, bool sum, const ActivationSpec& act,
+                        const ThreadPool* pool) const {
+  const int64_t M = M_, C = C_;
+  const int64_t panels = (M + kPanel - 1) / kPanel;
+  const int64_t groups = (panels + kPanelsPerPass - 1) / kPanelsPerPass;
+  const float* P = panels_.data();
+  const float* bias = bias_.data();
+  const bool in_registers = pointwise_gemv_vectorizes(act);
+  const ActivationSpec a = act;
+  const int64_t group_macs = kPanelsPerPass * kPanel * C * N;
+  const int64_t grain = std::max<int64_t>(1, kMinTaskMacs / std::max<int64_t>(group_macs, 1));
+  parallel_for(const_cast<ThreadPool*>(pool), groups, grain, [&](int64_t g0, int64_t g1) {
+    simd::with_widest_simd([&]() ONYX_SIMD_BODY {
+      using V = simd::floatv<kPanel>;
+      for (int64_t g = g0; g < g1; ++g) {
+        const int64_t p0 = g * kPanelsPerPass;
+        const int64_t np = std::min(kPanelsPerPass, panels - p0);
+        for (int64_t n = 0; n < N; ++n) {
+          const float* xr = x + n * C;
+          float* yr = y + n * M;
+          V acc[kPanelsPerPass];
+          for (int64_t q = 0; q < kPanelsPerPass; ++q) acc[q] = V{};
+          if (np == kPanelsPerPass) {
+            const float* w0 = P + p0 * C * kPanel;
+            for (int64_t c = 0; c < C; ++c) {
+              const V xv = simd::broadcast<kPanel>(xr[c]);
+              for (int64_t q = 0; q < kPanelsPerPass; ++q) {
+                acc[q] += xv * simd::load<kPanel>(w0 + (q * C + c) * kPanel);
+              }
+            }
+          } else {
+            for (int64_t q = 0; q < np; ++q) {
+              const float* wq = P + (p0 + q) * C * kPanel;
+              for (int64_t c = 0; c < C; ++c) {
+                acc[q] += simd::broadcast<kPanel>(xr[c]) * simd::load<kPanel>(wq + c * kPanel);
+              }
+            }
+          }
+          for (int64_t q = 0; q < np; ++q) {
+            const int64_t m0 = (p0 + q) * kPanel;
+            const int64_t count = std::min(kPanel, M - m0);
+            V v = acc[q] + simd::load<kPanel>(bias + m0);
+            if (count == kPanel) {
+              if (sum) v += simd::load<kPanel>(yr + m0);
+              if (in_registers) v = activate<kPanel>(a, v);
+              simd::store<kPanel>(yr + m0, v);
+            } else {
+              float tmp[kPanel];
+              simd::store<kPanel>(tmp, v);
+              for (int64_t j = 0; j < count; ++j) {
+                float t = tmp[j] + (sum ? yr[m0 + j] : 0.f);
+                yr[m0 + j] = in_registers ? activate<kPanel>(a, simd::broadcast<kPanel>(t))[0] : t;
+              }
+            }
+          }
+        }
+      }
+    });
+  });
+  if (!in_registers) {
+    for (int64_t i = 0; i < N * M; ++i) y[i] = apply_activation(act, y[i]);
+  }
+}
+
+}  // namespace onyx::nn
