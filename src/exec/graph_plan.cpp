@@ -1,7 +1,10 @@
 #include "exec/graph_plan.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <exception>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -31,11 +34,23 @@ ir::TypeInfo type_of_tensor(const Tensor& t) {
   return ir::TypeInfo::tensor(t.dtype(), std::move(dims));
 }
 
+// A tensor of t's type and shape over a read-only anonymous mapping: it holds no memory (pages
+// are never touched; a stray read would see zeros, a write would fault), standing in for a
+// constant that its kernels packed and no longer read. Empty when the mapping fails.
+std::optional<Tensor> unbacked_stand_in(const Tensor& t) {
+  const size_t bytes = t.nbytes();
+  void* p = mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return std::nullopt;
+  std::shared_ptr<void> owner(p, [bytes](void* q) { munmap(q, bytes); });
+  return Tensor::wrap(t.dtype(), t.shape(), p, std::move(owner));
+}
+
 }  // namespace
 
 Result<std::unique_ptr<GraphPlan>> GraphPlan::compile(const ir::Graph& graph,
                                                       const std::vector<std::string>& outer_scope,
-                                                      const KernelRegistry& registry) {
+                                                      const KernelRegistry& registry,
+                                                      std::map<std::string, Tensor>* initializers) {
   ONYX_RETURN_IF_ERROR(ir::validate_graph(graph, outer_scope));
   ONYX_ASSIGN_OR_RETURN(std::vector<size_t> order, ir::topological_order(graph, outer_scope));
 
@@ -100,6 +115,49 @@ Result<std::unique_ptr<GraphPlan>> GraphPlan::compile(const ir::Graph& graph,
     return std::shared_ptr<const Subgraph>(std::move(sub));
   };
 
+  // Packed constants to release (see compile's comment): reads of each constant still to be
+  // compiled, reads whose kernel packed it, and the constants that must keep their data.
+  std::unordered_map<std::string, int> reads_left, reads_total, packed_reads;
+  std::unordered_map<std::string, size_t> constant_index;
+  std::unordered_set<std::string> pinned;
+  if (initializers != nullptr) {
+    std::unordered_map<int, size_t> by_slot;
+    for (size_t k = 0; k < plan->constants_.size(); ++k) by_slot[plan->constants_[k].first] = k;
+    for (const auto& [name, t] : graph.initializers) {
+      auto k = graph_inputs.count(name) ? by_slot.end() : by_slot.find(slot_of.at(name));
+      if (k != by_slot.end()) constant_index[name] = k->second;
+    }
+    for (const auto& n : graph.nodes) {
+      for (const auto& in : n.inputs) {
+        if (constant_index.count(in)) ++reads_left[in];
+      }
+      for (auto& name : implicit_inputs_of(n)) pinned.insert(std::move(name));
+    }
+    for (const auto& vi : graph.outputs) pinned.insert(vi.name);
+    reads_total = reads_left;
+  }
+  auto release_packed = [&](const ir::Node& node, const OpKernel& kernel) {
+    const std::vector<size_t> own = kernel.packed_constant_inputs();
+    for (size_t pos = 0; pos < node.inputs.size(); ++pos) {
+      const std::string& name = node.inputs[pos];
+      auto left = reads_left.find(name);
+      if (left == reads_left.end()) continue;
+      const bool packed = std::find(own.begin(), own.end(), pos) != own.end();
+      const int done = packed ? ++packed_reads[name] : packed_reads[name];
+      if (--left->second > 0 || pinned.count(name)) continue;
+      if (done != reads_total.at(name)) continue;
+      Value& value = plan->constants_[constant_index.at(name)].second;
+      if (!value.is_tensor() || value.tensor().dtype() == DataType::kString ||
+          value.tensor().nbytes() == 0) {
+        continue;
+      }
+      std::optional<Tensor> stand_in = unbacked_stand_in(value.tensor());
+      if (!stand_in) continue;
+      value = Value(*stand_in);
+      initializers->insert_or_assign(name, std::move(*stand_in));
+    }
+  };
+
   for (size_t idx : order) {
     const ir::Node& node = graph.nodes[idx];
     Step step;
@@ -160,6 +218,7 @@ Result<std::unique_ptr<GraphPlan>> GraphPlan::compile(const ir::Graph& graph,
     }
     if (!dtype && !def->types.empty() && def->type_input >= 0) step.unchecked_def = def;
     for (const auto& out : node.outputs) step.outputs.push_back(out.empty() ? -1 : slot(out));
+    if (initializers != nullptr) release_packed(node, *step.kernel);
     plan->steps_.push_back(std::move(step));
   }
 

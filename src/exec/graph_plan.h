@@ -3,6 +3,7 @@
 // session creation; run() only executes. Also serves as the Subgraph of If / Loop / Scan.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,9 +18,16 @@ namespace onyx {
 class GraphPlan final : public Subgraph {
  public:
   // `outer_scope` lists names visible from enclosing graphs (captured when read).
-  static Result<std::unique_ptr<GraphPlan>> compile(const ir::Graph& graph,
-                                                    const std::vector<std::string>& outer_scope,
-                                                    const KernelRegistry& registry);
+  //
+  // With `initializers` (the owner's graph.initializers, for the top-level graph), a constant
+  // that every reader packed at load (OpKernel::packed_constant_inputs) is swapped, as soon as
+  // its last reader is made, for a stand-in of the same type and shape backed by no memory, in
+  // the plan and in `initializers`: packed weights are never held twice, not even at the peak
+  // of loading. Constants that are graph outputs, or read by a subgraph or by any kernel that
+  // did not pack them, stay.
+  static Result<std::unique_ptr<GraphPlan>> compile(
+      const ir::Graph& graph, const std::vector<std::string>& outer_scope,
+      const KernelRegistry& registry, std::map<std::string, Tensor>* initializers = nullptr);
 
   const std::vector<std::string>& input_names() const override { return input_names_; }
   const std::vector<std::string>& output_names() const override { return output_names_; }

@@ -50,7 +50,9 @@ Result<std::unique_ptr<Session>> Session::create_unchecked(ir::Model model,
   ONYX_ASSIGN_OR_RETURN(session->optimize_report_, opt::optimize(model, registry, opt_options));
   session->model_ = std::make_unique<ir::Model>(std::move(model));
   const ir::Graph& graph = session->model_->graph;
-  ONYX_ASSIGN_OR_RETURN(session->plan_, GraphPlan::compile(graph, {}, registry));
+  // Weights the kernels pack at load are not kept a second time.
+  ONYX_ASSIGN_OR_RETURN(session->plan_, GraphPlan::compile(graph, {}, registry,
+                                                           &session->model_->graph.initializers));
   const int threads =
       options.intra_op_num_threads > 0 ? options.intra_op_num_threads : ThreadPool::default_num_threads();
   session->pool_ = std::make_unique<ThreadPool>(threads);

@@ -73,6 +73,15 @@ Result<std::unique_ptr<PackedMatMul>> PackedMatMul::create(int64_t K, int64_t N,
 
 size_t PackedMatMul::packed_bytes() const { return impl_->weights_md.get_size(); }
 
+void PackedMatMul::unpack(float* b) const {
+  const Impl& im = *impl_;
+  const dnnl::engine& eng = dnnl_cpu_engine();
+  memory plain(memory::desc({im.K, im.N}, dt::f32, tag::ab), eng, b);
+  dnnl::stream stream(eng);
+  dnnl::reorder(im.weights, plain).execute(stream, const_cast<memory&>(im.weights), plain);
+  stream.wait();
+}
+
 std::shared_ptr<const PackedMatMul::Primitive> PackedMatMul::primitive_for(int64_t M) const {
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = cache_.find(M);

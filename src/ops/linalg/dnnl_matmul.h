@@ -31,6 +31,9 @@ class PackedMatMul {
                    const ThreadPool* pool) const;
 
   size_t packed_bytes() const;
+  // op(B) back as a row-major [K, N] matrix, for the row counts run() cannot serve once B's
+  // own data is gone (OpKernel::packed_constant_inputs).
+  void unpack(float* b) const;
 
  private:
   PackedMatMul();
