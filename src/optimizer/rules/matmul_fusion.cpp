@@ -2,7 +2,8 @@
 //   MatMul(A, Transpose(B) swapping the last two axes) -> FusedMatMul(transB = 1)
 //   MatMul / FusedMatMul followed by Mul or Div by a scalar constant -> alpha
 //   MatMul / FusedMatMul followed by Add of a [N] bias -> bias
-//   Gemm (no transA, alpha = beta = 1, C of N values) -> FusedMatMul
+//   Gemm (no transA, alpha = beta = 1, C of N values) -> FusedMatMul; with a constant B and C
+//     on its own (gemm_to_fused_matmul), so that B is packed at load
 //   any of these followed by an activation (Relu, Gelu, ...) -> activation
 // Each step needs the intermediate value to have this one reader. Also (rule
 // pretranspose_gemm_weights): a Gemm / FusedMatMul with transB = 1 and a 2-D constant float B
@@ -217,6 +218,46 @@ bool fuse_matmul_activation(RewriteContext& ctx, int i) {
   return true;
 }
 
+// Gemm(A, W, bias) with a constant float W, transA = 0, alpha = beta = 1 and a constant C of N
+// values (or none) -> FusedMatMul, whose constant B is packed once at load for oneDNN's matmul
+// with the bias inside it (sgemm repacks W on every call: docs/performance.md).
+bool gemm_to_fused_matmul(RewriteContext& ctx, int i) {
+  const ir::Node& g = ctx.node(i);
+  if (!g.domain.empty() || g.inputs.size() < 2 || g.outputs.size() != 1) return false;
+  const ir::Attribute* ta = g.find_attribute("transA");
+  const ir::Attribute* tb = g.find_attribute("transB");
+  const ir::Attribute* al = g.find_attribute("alpha");
+  const ir::Attribute* be = g.find_attribute("beta");
+  if ((ta && ta->i != 0) || (al && al->f != 1.f) || (be && be->f != 1.f)) return false;
+  // A known to have another rank than Gemm's 2 stays a Gemm (and fails as one). Exporters
+  // rarely type the A of a transformer's projections, so an unknown rank is accepted: on a
+  // model whose Gemm then gets an A of another rank at run time, FusedMatMul batches it.
+  const ir::TypeInfo* a = ctx.index().type(g.inputs[0]);
+  if (!is_float(ctx, g.inputs[0]) || (a != nullptr && a->shape && a->shape->size() != 2)) {
+    return false;
+  }
+  const Tensor* w = ctx.constant(g.inputs[1]);
+  if (w == nullptr || w->dtype() != DataType::kFloat || w->rank() != 2) return false;
+  const int64_t trans_b = tb != nullptr ? tb->i : 0;
+  const int64_t N = trans_b != 0 ? w->dim(0) : w->dim(1);
+  if (g.inputs.size() > 2 && !g.inputs[2].empty()) {
+    const Tensor* c = ctx.constant(g.inputs[2]);
+    if (c == nullptr || c->dtype() != DataType::kFloat || c->rank() > 2 || c->numel() != N ||
+        (c->rank() == 2 && c->dim(0) != 1)) {
+      return false;
+    }
+  }
+  ctx.edit_node(i, [&](ir::Node& m) {
+    m.op_type = "FusedMatMul";
+    m.domain = kOnyxDomain;
+    m.opset = 1;
+    m.attributes.clear();
+    m.attributes.push_back(rules::make_int_attr("transB", trans_b));
+  });
+  ctx.import_domain(kOnyxDomain, 1);
+  return true;
+}
+
 bool pretranspose_gemm_weights(RewriteContext& ctx, int i) {
   const ir::Node& n = ctx.node(i);
   const bool gemm = n.op_type == "Gemm" && n.domain.empty();
@@ -252,6 +293,7 @@ bool pretranspose_gemm_weights(RewriteContext& ctx, int i) {
 void add_matmul_fusion_rules(std::vector<RewriteRule>& rules) {
   rules.push_back({"pretranspose_gemm_weights", kExtended, {"Gemm", "onyx:FusedMatMul"},
                    pretranspose_gemm_weights});
+  rules.push_back({"gemm_to_fused_matmul", kExtended, {"Gemm"}, gemm_to_fused_matmul});
   rules.push_back({"fuse_matmul_transpose", kExtended, {"MatMul"}, fuse_matmul_transpose});
   rules.push_back({"fuse_matmul_scale", kExtended, {"Mul", "Div"}, fuse_matmul_scale});
   rules.push_back({"fuse_matmul_bias", kExtended, {"Add"}, fuse_matmul_bias});

@@ -311,6 +311,36 @@ TEST(Optimizer, ConstantGemmWeightsArePretransposed) {
                                 {"rb", Value(random_tensor({4, 5}, 34))}}, 2);
 }
 
+// Gemm with a constant B, alpha = beta = 1, no transA and a bias of N values (or none) becomes
+// FusedMatMul (whose B is packed at load); alpha != 1, transA, a full [M, N] C or a runtime B
+// keep the Gemm. Results agree either way.
+TEST(Optimizer, GemmWithConstantWeightsBecomesFusedMatMul) {
+  ModelBuilder b;
+  b.input("x", {3, 5}).input("xt", {5, 3}).input("rb", {5, 4});
+  b.output("y1").output("y2").output("y3").output("n1").output("n2").output("n3").output("n4");
+  b.constant("w", random_tensor({5, 4}, 51)).constant("wt", random_tensor({4, 5}, 52));
+  b.constant("c", random_tensor({4}, 53)).constant("c2", random_tensor({1, 4}, 54));
+  b.constant("cf", random_tensor({3, 4}, 55));
+  b.node("Gemm", {"x", "w", "c"}, {"y1"});
+  b.node("Gemm", {"x", "wt", "c2"}, {"y2"}, {attr_int("transB", 1)});
+  b.node("Gemm", {"x", "w"}, {"y3"});
+  b.node("Gemm", {"x", "w", "c"}, {"n1"}, {attr_float("alpha", 0.5f)});
+  b.node("Gemm", {"xt", "w", "c"}, {"n2"}, {attr_int("transA", 1)});
+  b.node("Gemm", {"x", "w", "cf"}, {"n3"});
+  b.node("Gemm", {"x", "rb", "c"}, {"n4"});
+  ir::Model m = b.model;
+  const auto report = optimize(m, 2);
+  EXPECT_EQ(count_op(m, "FusedMatMul"), 3) << report.to_string();
+  EXPECT_EQ(count_op(m, "Gemm"), 4) << report.to_string();
+  for (const auto& n : m.graph.nodes) {
+    if (n.op_type != "Gemm") continue;
+    EXPECT_TRUE(n.outputs[0][0] == 'n') << n.outputs[0] << " should have become FusedMatMul";
+  }
+  expect_same_results(b.model, {{"x", Value(random_tensor({3, 5}, 56))},
+                                {"xt", Value(random_tensor({5, 3}, 57))},
+                                {"rb", Value(random_tensor({5, 4}, 58))}}, 2);
+}
+
 // HardSwish after a conv, and x * HardSigmoid(x) with HardSwish's constants (how PyTorch
 // exports it below opset 14), become FusedConv's HardSwish; at level 3 oneDNN applies it
 // (its post-op must agree with ONNX's definition on both clipped ends).
