@@ -124,9 +124,10 @@ class OpKernel {
   virtual Status compute(KernelContext& ctx) const = 0;
   // Positions of constant inputs (KernelInfo::constant_input) whose data this kernel copied
   // into a form of its own at load (packed weights) and never reads again: when every reader
-  // of such a constant says so, the session swaps it for a stand-in of the same type and shape
-  // that holds no memory (GraphPlan::release_packed_constants), so the weights are not held
-  // twice. The kernel still receives the stand-in as that input and must not read its data.
+  // of such a constant says so, the session swaps it for a stand-in of the same type and
+  // shape that holds no memory (GraphPlan::compile with the initializers), so the weights are
+  // not held twice. The kernel still receives the stand-in as that input and must not read
+  // its data.
   virtual std::vector<size_t> packed_constant_inputs() const { return {}; }
   // Output types (at most one per node output; kUnknown where it cannot tell) from the node's
   // static input types, at load, after init. Built-in kernels need none (libonnx's inference
