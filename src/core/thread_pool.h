@@ -23,7 +23,9 @@ class ThreadPool {
   // Calls fn(begin, end) over [0, n) split in chunks of at least `grain` items, on up to
   // num_threads() threads. Blocks until done. A call from inside a parallel region runs inline.
   // An exception thrown by fn is rethrown here (the first one, when several threads throw).
-  void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
+  // Const: the pool is a view of OpenMP's team and holds no state a call changes.
+  void parallel_for(int64_t n, int64_t grain,
+                    const std::function<void(int64_t, int64_t)>& fn) const;
 
   // Sets the thread count the calling thread's OpenMP library calls (oneDNN) use.
   void bind_library_threads() const;
@@ -36,7 +38,7 @@ class ThreadPool {
 };
 
 // Runs fn over [0, n) on `pool` when given, inline otherwise.
-inline void parallel_for(ThreadPool* pool, int64_t n, int64_t grain,
+inline void parallel_for(const ThreadPool* pool, int64_t n, int64_t grain,
                          const std::function<void(int64_t, int64_t)>& fn) {
   if (n <= 0) return;
   if (pool == nullptr || pool->num_threads() == 1 || n <= grain) {

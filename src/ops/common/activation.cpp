@@ -65,6 +65,7 @@ namespace {
 std::optional<dnnl_ops::Eltwise> dnnl_form(Activation kind) {
   switch (kind) {
     case Activation::kSigmoid: return dnnl_ops::Eltwise::kLogistic;
+    case Activation::kSwish: return dnnl_ops::Eltwise::kSwish;
     case Activation::kTanh: return dnnl_ops::Eltwise::kTanh;
     case Activation::kGelu: return dnnl_ops::Eltwise::kGeluErf;
     case Activation::kGeluTanh: return dnnl_ops::Eltwise::kGeluTanh;

@@ -5,6 +5,7 @@
 #include <exception>
 
 #include "ops/common/dnnl_engine.h"
+#include "ops/common/simd_eltwise.h"
 
 namespace onyx::dnnl_ops {
 
@@ -22,6 +23,7 @@ dnnl::algorithm algorithm_of(Eltwise f) {
     case Eltwise::kSqrt: return algorithm::eltwise_sqrt;
     case Eltwise::kTanh: return algorithm::eltwise_tanh;
     case Eltwise::kLogistic: return algorithm::eltwise_logistic;
+    case Eltwise::kSwish: return algorithm::eltwise_swish;
     case Eltwise::kGeluErf: return algorithm::eltwise_gelu_erf;
     case Eltwise::kGeluTanh: return algorithm::eltwise_gelu_tanh;
     case Eltwise::kMish: return algorithm::eltwise_mish;
@@ -34,6 +36,10 @@ dnnl::algorithm algorithm_of(Eltwise f) {
 
 bool eltwise(Eltwise f, float alpha, const float* x, float* y, int64_t n, const ThreadPool* pool) {
   if (n < kMinElements) return false;
+  if (simd_eltwise::supports(f) && simd_eltwise::own_eltwise_preferred()) {
+    return simd_eltwise::run(f, x, y, n, pool);
+  }
+  if (f == Eltwise::kSwish) alpha = 1.f;  // oneDNN's swish is x * sigmoid(alpha x)
   try {
     const dnnl::engine& eng = dnnl_cpu_engine();
     const float beta = 0.f;

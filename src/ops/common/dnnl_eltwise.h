@@ -17,6 +17,7 @@ enum class Eltwise {
   kSqrt,
   kTanh,
   kLogistic,   // sigmoid
+  kSwish,      // x * sigmoid(x) (SiLU)
   kGeluErf,    // x * Phi(x)
   kGeluTanh,   // GELU's tanh approximation
   kMish,       // x * tanh(softplus(x))

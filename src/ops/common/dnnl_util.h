@@ -6,9 +6,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "ops/common/activation.h"
+#include "ops/common/dnnl_eltwise.h"
+#include "ops/common/simd_eltwise.h"
 
 namespace onyx::dnnl_util {
 
@@ -39,6 +42,22 @@ class RunBuffer {
  private:
   static size_t round_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 };
+
+// The activation a primitive should leave out of its post-ops and have applied afterwards by
+// our own kernel (simd_eltwise.h), where that kernel beats oneDNN's on this CPU: the
+// transcendental ones with f(0) = 0 (so a blocked layout's zero padding stays zero).
+inline std::optional<dnnl_ops::Eltwise> activation_after_primitive(const ActivationSpec& a) {
+  std::optional<dnnl_ops::Eltwise> f;
+  switch (a.kind) {
+    case Activation::kSwish: f = dnnl_ops::Eltwise::kSwish; break;
+    case Activation::kTanh: f = dnnl_ops::Eltwise::kTanh; break;
+    case Activation::kGelu: f = dnnl_ops::Eltwise::kGeluErf; break;
+    case Activation::kGeluTanh: f = dnnl_ops::Eltwise::kGeluTanh; break;
+    default: return std::nullopt;
+  }
+  if (!simd_eltwise::own_eltwise_preferred()) return std::nullopt;
+  return f;
+}
 
 // Appends `a` to `po` as eltwise post-ops (nothing for kNone).
 inline void append_activation(dnnl::post_ops& po, const ActivationSpec& a) {

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <vector>
 #include <exception>
 
@@ -68,6 +69,9 @@ struct DnnlConvolution::Impl {
   memory weights;  // in pd.weights_desc()
   memory bias;
   bool reorder_src = false, reorder_dst = false, sum = false;
+  // The activation applied by our own kernel after the primitive instead of as a post-op.
+  std::optional<dnnl_ops::Eltwise> after;
+  int64_t dst_elements = 0;  // of user_dst, padding included
   // Made once: creating (even looking up) a reorder primitive per run costs tens of microseconds.
   dnnl::reorder src_in, dst_in, dst_out;
 };
@@ -135,7 +139,9 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // per-run scratchpad: thread-safe
     dnnl::post_ops po;
     if (post.sum) po.append_sum(1.f);
-    dnnl_util::append_activation(po, post.activation);
+    im.after = dnnl_util::activation_after_primitive(post.activation);
+    if (!im.after) dnnl_util::append_activation(po, post.activation);
+    im.dst_elements = static_cast<int64_t>(im.user_dst.get_size() / sizeof(float));
     attr.set_post_ops(po);
     auto make_pd = [&](dnnl::algorithm alg) {
       dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, alg, any_src,
@@ -228,6 +234,7 @@ Status DnnlConvolution::run(const float* x, float* y, const ThreadPool* pool) co
                                   {DNNL_ARG_SCRATCHPAD, scratch}});
     if (im.reorder_dst) im.dst_out.execute(stream, dst, user_dst);
     stream.wait();
+    if (im.after) simd_eltwise::run(*im.after, y, y, im.dst_elements, pool);
     return Status::OK();
   } catch (const dnnl::error& e) {
     return RuntimeError("oneDNN convolution failed: ", e.what());

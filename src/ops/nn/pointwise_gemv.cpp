@@ -96,7 +96,7 @@ void PointwiseGemv::run(const float* x, float* y, int64_t N, bool sum, const Act
   const ActivationSpec a = act;
   const int64_t group_macs = kPanelsPerPass * kPanel * C * N;
   const int64_t grain = std::max<int64_t>(1, kMinTaskMacs / std::max<int64_t>(group_macs, 1));
-  parallel_for(const_cast<ThreadPool*>(pool), groups, grain, [&](int64_t g0, int64_t g1) {
+  parallel_for(pool, groups, grain, [&](int64_t g0, int64_t g1) {
     simd::with_widest_simd([&]() ONYX_SIMD_BODY {
       using V = simd::floatv<kPanel>;
       for (int64_t g = g0; g < g1; ++g) {

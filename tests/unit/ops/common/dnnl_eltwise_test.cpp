@@ -2,6 +2,8 @@
 // kernels use, over a range wide enough to reach the saturated and tiny regions.
 #include "ops/common/dnnl_eltwise.h"
 
+#include "ops/common/simd_eltwise.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -40,7 +42,19 @@ void expect_matches(Eltwise f, float alpha, float lo, float hi,
   }
 }
 
-TEST(DnnlEltwise, MatchesTheReferenceFormulas) {
+// Both backends: oneDNN's kernels and, for the functions it has, simd_eltwise's.
+class DnnlEltwiseBackends : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { simd_eltwise::set_own_eltwise_preferred_for_testing(GetParam()); }
+  void TearDown() override { simd_eltwise::set_own_eltwise_preferred_for_testing(preferred_); }
+  bool preferred_ = simd_eltwise::own_eltwise_preferred();
+};
+
+INSTANTIATE_TEST_SUITE_P(OwnKernels, DnnlEltwiseBackends, ::testing::Bool());
+
+TEST_P(DnnlEltwiseBackends, MatchesTheReferenceFormulas) {
+  expect_matches(Eltwise::kSwish, 0, -30, 30, [](double x) { return x / (1 + std::exp(-x)); },
+                 1e-5, 1e-7);
   expect_matches(Eltwise::kExp, 0, -80, 80, [](double x) { return std::exp(x); }, 1e-6, 1e-37);
   expect_matches(Eltwise::kLog, 0, 1e-6f, 1e6f, [](double x) { return std::log(x); }, 1e-6, 1e-6);
   expect_matches(Eltwise::kSqrt, 0, 0, 1e6f, [](double x) { return std::sqrt(x); }, 1e-6, 0);
