@@ -2,7 +2,6 @@
 
 #include <dnnl.hpp>
 
-#include <optional>
 #include <unordered_map>
 
 #include "ops/common/dnnl_engine.h"
@@ -17,8 +16,6 @@ using tag = memory::format_tag;
 struct PackedMatMul::Impl {
   int64_t K = 0, N = 0;
   bool has_bias = false;
-  // The activation applied by our own kernel after the product instead of as a post-op.
-  std::optional<dnnl_ops::Eltwise> after;
   dnnl::primitive_attr attr;
   memory::desc weights_md;  // the packed layout
   memory weights;
@@ -57,8 +54,7 @@ Result<std::unique_ptr<PackedMatMul>> PackedMatMul::create(int64_t K, int64_t N,
     im.has_bias = has_bias;
     im.attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     dnnl::post_ops po;
-    im.after = dnnl_util::activation_after_primitive(activation);
-    if (!im.after) dnnl_util::append_activation(po, activation);
+    dnnl_util::append_activation(po, activation);
     im.attr.set_post_ops(po);
     // The layout oneDNN picks for a typical row count; other row counts must pick the same.
     const auto probe = make_pd(128, K, N, has_bias, memory::desc({K, N}, dt::f32, tag::any), im.attr);
@@ -129,7 +125,6 @@ Result<bool> PackedMatMul::run(int64_t M, const float* a, const float* bias, flo
     if (im.has_bias) args.emplace(DNNL_ARG_BIAS, memory(p->bias_md, eng, const_cast<float*>(bias)));
     p->prim.execute(stream, args);
     stream.wait();
-    if (im.after) simd_eltwise::run(*im.after, c, c, M * im.N, pool);
     return true;
   } catch (const dnnl::error& e) {
     return RuntimeError("oneDNN matmul failed: ", e.what());

@@ -1,6 +1,6 @@
 // Our vectorized transcendental kernels (ops/common/simd_eltwise.h) in every ISA copy against
 // double-precision formulas, their edge cases, and the two places that hand an activation to
-// them instead of to oneDNN's post-ops (convolution, packed matmul): same results either way.
+// them instead of to oneDNN's post-ops (convolution): same results either way.
 #include "ops/common/simd_eltwise.h"
 
 #include <gtest/gtest.h>
@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "ops/common/simd_dispatch.h"
-#include "ops/linalg/dnnl_matmul.h"
 #include "ops/nn/dnnl_conv.h"
 
 namespace onyx::simd_eltwise {
@@ -178,31 +177,6 @@ TEST_F(SimdEltwise, ConvolutionActivationAfterThePrimitiveMatchesThePostOp) {
           for (int64_t c = 8; c < 16; ++c) ASSERT_EQ(y[1][static_cast<size_t>((H * H + p) * 16 + c)], 0.f);
         }
       }
-    }
-  }
-}
-
-TEST_F(SimdEltwise, PackedMatMulActivationAfterTheProductMatchesThePostOp) {
-  const int64_t M = 37, K = 64, N = 48;
-  std::mt19937 rng(12);
-  std::normal_distribution<float> nd(0, 1);
-  std::vector<float> a(static_cast<size_t>(M * K)), b(static_cast<size_t>(K * N)), bias(static_cast<size_t>(N));
-  for (auto& v : a) v = nd(rng);
-  for (auto& v : b) v = nd(rng) * 0.2f;
-  for (auto& v : bias) v = nd(rng);
-  for (const Activation act : {Activation::kGelu, Activation::kGeluTanh, Activation::kTanh}) {
-    std::vector<float> c[2];
-    for (int own = 0; own < 2; ++own) {
-      set_own_eltwise_preferred_for_testing(own == 1);
-      auto mm = linalg::PackedMatMul::create(K, N, false, b.data(), true, {act, 0, 0});
-      ASSERT_TRUE(mm.ok()) << mm.status().to_string();
-      c[own].assign(static_cast<size_t>(M * N), 0.f);
-      ThreadPool pool(2);
-      auto r = (*mm)->run(M, a.data(), bias.data(), c[own].data(), &pool);
-      ASSERT_TRUE(r.ok() && *r);
-    }
-    for (size_t i = 0; i < c[0].size(); ++i) {
-      ASSERT_NEAR(c[1][i], c[0][i], 1e-5 + 1e-5 * std::abs(c[0][i])) << i;
     }
   }
 }
