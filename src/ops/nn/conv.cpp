@@ -18,7 +18,7 @@
 #include "ops/nn/geometry.h"
 #include "ops/nn/im2col.h"
 #include "ops/nn/nchwc.h"
-#include "ops/nn/pointwise_gemv.h"
+#include "ops/common/pointwise_gemv.h"
 #include "ops/nn/register.h"
 #include "ops/registry.h"
 
@@ -310,7 +310,7 @@ class Conv final : public OpKernel {
   }
 
   // A 1x1 ungrouped convolution of a 1x1 image (squeeze-and-excitation): a matrix-vector
-  // product per batch row, in plain and blocked layouts alike (pointwise_gemv.h).
+  // product per batch row, in plain and blocked layouts alike (ops/common/pointwise_gemv.h).
   bool is_pointwise_on_one_pixel(const nn::Window& w) const {
     if (group_ != 1) return false;
     for (size_t d = 0; d < w.rank(); ++d) {
@@ -320,10 +320,10 @@ class Conv final : public OpKernel {
   }
 
   // Packed on first use, so 1x1 convolutions of larger images never pay for a second copy.
-  const nn::PointwiseGemv* gemv() const {
+  const PointwiseGemv* gemv() const {
     std::call_once(gemv_once_, [&] {
       const int64_t M = packable_weights_.dim(0), C = packable_weights_.dim(1);
-      gemv_ = std::make_unique<nn::PointwiseGemv>(
+      gemv_ = std::make_unique<PointwiseGemv>(
           packable_weights_.data<float>(),
           packable_bias_.defined() ? packable_bias_.data<float>() : nullptr, M, C);
     });
@@ -342,7 +342,7 @@ class Conv final : public OpKernel {
   mutable std::mutex cache_mutex_;
   mutable std::map<std::vector<int64_t>, std::shared_ptr<const nn::DnnlConvolution>> cache_;
   mutable std::once_flag gemv_once_;
-  mutable std::unique_ptr<nn::PointwiseGemv> gemv_;
+  mutable std::unique_ptr<PointwiseGemv> gemv_;
 };
 
 template <ConvVariant Variant>

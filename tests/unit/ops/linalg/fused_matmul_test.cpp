@@ -38,13 +38,15 @@ TEST(FusedMatMul, TransposedBAndVectorA) {
   EXPECT_EQ(values_of<float>(y), (std::vector<float>{11, 22, 33}));
 }
 
-// B constant: packed at load for oneDNN's matmul, bias and activation (if any) inside it. Every row count (one primitive each, sharing the packed B), both B layouts, a
-// batch folded into the rows, B of rank 3, with and without bias; B given at run time (sgemm)
-// must agree too.
+// B constant: packed at load for oneDNN's matmul, bias and activation (if any) inside it. Every
+// row count (one primitive each, sharing the packed B; a single row takes our matrix-vector
+// kernel when the bias is constant too), both B layouts, a batch folded into the rows, B of
+// rank 3, with and without bias, the bias constant or not; B given at run time (sgemm) must
+// agree too.
 TEST(FusedMatMul, PackedConstantWeightsMatchTheFormula) {
   const int64_t K = 37, N = 45;
   for (int trans_b = 0; trans_b <= 1; ++trans_b) {
-    for (const std::string act : {"", "Gelu", "Relu", "GeluTanh"}) {
+    for (const std::string act : {"", "Gelu", "Relu", "GeluTanh", "Sigmoid"}) {
       for (int with_bias = 0; with_bias <= 1; ++with_bias) {
         for (const Shape& a_shape : {Shape{1, K}, Shape{5, K}, Shape{130, K}, Shape{2, 3, K}}) {
           const Tensor a = random_floats(a_shape, 1);
@@ -56,7 +58,8 @@ TEST(FusedMatMul, PackedConstantWeightsMatchTheFormula) {
           if (!act.empty()) attrs.push_back(attr_string("activation", act));
           const NodeSpec spec = fused(in, attrs);
           const int64_t rows = a.numel() / K;
-          for (const RunConfig& config : {RunConfig{2, {1, 2}}, RunConfig{1, {}}}) {
+          for (const RunConfig& config :
+               {RunConfig{2, {1, 2}}, RunConfig{1, {1}}, RunConfig{1, {}}}) {
             auto r = run_node(spec, config);
             ASSERT_TRUE(r.ok()) << r.status().to_string();
             const Tensor& y = (*r)[0].tensor();
@@ -70,6 +73,7 @@ TEST(FusedMatMul, PackedConstantWeightsMatchTheFormula) {
                 }
                 double want = act.empty() ? v : (v > 0 ? v : 0);
                 if (act == "Gelu") want = 0.5 * v * (1 + std::erf(v / std::sqrt(2.0)));
+                if (act == "Sigmoid") want = 1 / (1 + std::exp(-v));
                 if (act == "GeluTanh") {
                   want = 0.5 * v * (1 + std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v)));
                 }

@@ -237,7 +237,7 @@ TEST_P(Nchwc, ConvWithRuntimeWeightsTakesTheReferencePath) {
 }
 
 // A 1x1 convolution of a 1x1 image with constant weights (squeeze-and-excitation) runs as a
-// matrix-vector product (pointwise_gemv.h); with runtime weights it takes the reference path.
+// matrix-vector product (ops/common/pointwise_gemv.h); with runtime weights it takes the reference path.
 // Both must agree for every fused activation (the vectorized ones and the scalar fallback), with
 // and without a residual sum, for batch rows > 1, on 1 and 2 threads, and for output counts
 // that leave a partial group of panels (80) or a partial panel (24 with block 8).

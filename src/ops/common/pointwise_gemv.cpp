@@ -1,11 +1,11 @@
-#include "ops/nn/pointwise_gemv.h"
+#include "ops/common/pointwise_gemv.h"
 
 #include <algorithm>
 
 #include "ops/common/simd_dispatch.h"
 #include "ops/common/simd_math.h"
 
-namespace onyx::nn {
+namespace onyx {
 
 namespace {
 
@@ -149,4 +149,4 @@ void PointwiseGemv::run(const float* x, float* y, int64_t N, bool sum, const Act
   }
 }
 
-}  // namespace onyx::nn
+}  // namespace onyx

@@ -3,7 +3,8 @@
 // Squeeze-and-excitation blocks (EfficientNet, MobileNetV3) run two of these after every global
 // pooling, on vectors of a few hundred channels, where a library primitive's fixed cost per call
 // (10-30 us) is most of the time. In NCHW and in the blocked NCHWc layout alike, such a tensor is
-// a plain [N, C] matrix, so one kernel serves both.
+// a plain [N, C] matrix, so one kernel serves both. FusedMatMul uses it too, for a single row
+// against constant weights (a batch-1 classifier head).
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,7 @@
 #include "core/thread_pool.h"
 #include "ops/common/activation.h"
 
-namespace onyx::nn {
+namespace onyx {
 
 class PointwiseGemv {
  public:
@@ -37,4 +38,4 @@ class PointwiseGemv {
 // Whether `act` has a vectorized form in PointwiseGemv (others fall back to a scalar pass).
 bool pointwise_gemv_vectorizes(const ActivationSpec& act);
 
-}  // namespace onyx::nn
+}  // namespace onyx
