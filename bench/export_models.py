@@ -6,6 +6,11 @@ batch axis, and one fixed input file per batch size (.npy) so that onyx and ONNX
 very same inputs. bench/models/manifest.json lists what was written; run.py reads it.
 
   /usr/bin/python3 bench/export_models.py [--models resnet50,bert_base] [--batches 1,8]
+  /usr/bin/python3 bench/export_models.py --variants   # further models of the same families
+
+The variants (VARIANTS below: other depths and widths of each family) are not part of the suite's
+table; run.py --variants measures them the same way, as a check that a speed-up is not tuned to
+the suite's exact models.
 
 The tree ensemble is written by make_tree_ensemble.py, which this script runs last (unless
 --models excludes "tree_ensemble").
@@ -166,8 +171,39 @@ MODELS = {
 }
 
 
+def vit_tiny():
+    """ViT-Ti/16-sized (hidden 192, 3 heads, MLP 768, 12 layers), 224x224."""
+    from torchvision.models.vision_transformer import VisionTransformer
+    model = VisionTransformer(image_size=224, patch_size=16, num_layers=12, num_heads=3,
+                              hidden_dim=192, mlp_dim=768, num_classes=1000)
+    torch.nn.init.normal_(model.heads.head.weight, std=0.02)
+    torch.nn.init.normal_(model.heads.head.bias, std=0.02)
+    return model
+
+
+# Further models of the suite's families, exported by --variants (not in the suite's table).
+VARIANTS = {
+    "resnet18": (lambda: torchvision.models.resnet18(weights=None), image_input, ["logits"],
+                 "torchvision resnet18, 224x224"),
+    "mobilenet_v3_large": (lambda: torchvision.models.mobilenet_v3_large(weights=None),
+                           image_input, ["logits"], "torchvision mobilenet_v3_large, 224x224"),
+    "efficientnet_b1": (lambda: torchvision.models.efficientnet_b1(weights=None), image_input,
+                        ["logits"], "torchvision efficientnet_b1, 224x224"),
+    "densenet169": (lambda: torchvision.models.densenet169(weights=None), image_input,
+                    ["logits"], "torchvision densenet169, 224x224"),
+    "vit_ti16": (vit_tiny, image_input, ["logits"], "ViT-Ti/16-sized (hidden 192, 3 heads), 224x224"),
+    "bert_small": (lambda: BertEncoder(hidden=512, heads=8, layers=4, ffn=2048), bert_input,
+                   ["last_hidden_state"], "4-layer BERT-shaped encoder (hidden 512, 8 heads), seq 128"),
+    "gpt2_6l": (lambda: Gpt2Decoder(layers=6), gpt2_input, ["logits"],
+                "6-layer GPT-2-shaped decoder (hidden 768), seq 128"),
+    "lstm_wide": (lambda: LstmTagger(hidden=512, layers=1), lstm_input, ["tag_scores"],
+                  "1-layer bidirectional LSTM tagger (hidden 512), seq 128"),
+}
+
+
 def export_one(name, batches, manifest):
-    make_model, make_input, output_names, description = MODELS[name]
+    variant = name in VARIANTS
+    make_model, make_input, output_names, description = (VARIANTS if variant else MODELS)[name]
     torch.manual_seed(SEED)
     model = make_model().eval()
     folder = os.path.join(MODELS_DIR, name)
@@ -198,6 +234,8 @@ def export_one(name, batches, manifest):
     params = sum(p.numel() for p in model.parameters())
     manifest[name] = {"model": os.path.relpath(path, MODELS_DIR), "description": description,
                       "parameters": params, "inputs": inputs}
+    if variant:
+        manifest[name]["variant"] = True
     print(f"{name}: {size_mb:.1f} MB, {params / 1e6:.1f} M parameters, "
           f"exported in {time.time() - start:.1f} s", flush=True)
 
@@ -207,11 +245,14 @@ def main():
     parser.add_argument("--models", default=",".join(list(MODELS) + ["tree_ensemble"]),
                         help="comma-separated subset (default: all)")
     parser.add_argument("--batches", default="1,8", help="batch sizes to write inputs for")
+    parser.add_argument("--variants", action="store_true",
+                        help="export the further models of the same families (VARIANTS) instead")
     args = parser.parse_args()
-    wanted = [m for m in args.models.split(",") if m]
-    unknown = [m for m in wanted if m not in MODELS and m != "tree_ensemble"]
+    wanted = list(VARIANTS) if args.variants else [m for m in args.models.split(",") if m]
+    unknown = [m for m in wanted if m not in MODELS and m not in VARIANTS and m != "tree_ensemble"]
     if unknown:
-        sys.exit(f"unknown model(s): {', '.join(unknown)}; known: {', '.join(MODELS)}, tree_ensemble")
+        sys.exit(f"unknown model(s): {', '.join(unknown)}; known: {', '.join(MODELS)}, "
+                 f"tree_ensemble, and the variants {', '.join(VARIANTS)}")
     batches = [int(b) for b in args.batches.split(",")]
 
     os.makedirs(MODELS_DIR, exist_ok=True)

@@ -38,6 +38,8 @@ def parse_args():
                    help="the onyx binary (default: build/onyx)")
     p.add_argument("--node", default="node", help="the node binary for ort_bench.js")
     p.add_argument("--models", help="comma-separated subset of the models (default: all exported)")
+    p.add_argument("--variants", action="store_true",
+                   help="run the further models of the same families (export_models.py --variants)")
     p.add_argument("--threads", default="1,2", help="intra-op thread counts (default 1,2)")
     p.add_argument("--batches", default="1,8",
                    help="batch sizes (default 1,8; a model with none of them, like the tree "
@@ -317,6 +319,9 @@ def main():
     if version is None:
         sys.exit("run.py: onnxruntime-node is not installed: run bash bench/setup.sh")
     names = [m for m in MODEL_ORDER if m in manifest] + sorted(set(manifest) - set(MODEL_ORDER))
+    # The variants (export_models.py --variants) only with --variants, or named in --models.
+    variants = [m for m in names if manifest[m].get("variant")]
+    names = variants if args.variants else [m for m in names if m not in variants]
     if args.models:
         wanted = [m for m in args.models.split(",") if m]
         missing = [m for m in wanted if m not in manifest]
