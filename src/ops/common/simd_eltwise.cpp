@@ -50,31 +50,6 @@ ONYX_SIMD_BODY inline V<B> tanh(V<B> v) {
   return a < 0.625f ? small : big;
 }
 
-// x Phi(x) with Phi(x) = (1 + erf(x / sqrt 2)) / 2 = erfc(-x / sqrt 2) / 2. erfc(z), z >= 0, is
-// t e^(-z^2 + P(t)), t = 1 / (1 + z / 2), with the Chebyshev-fitted P of Numerical Recipes'
-// erfcc (relative error under 1.2e-7 everywhere, so the far negative tail stays accurate too):
-// q = erfc(|x| / sqrt 2) / 2 is Phi(-|x|), and Phi(x) = x < 0 ? q : 1 - q.
-template <int64_t B>
-ONYX_SIMD_BODY inline V<B> gelu_erf(V<B> x) {
-  const V<B> zero{};
-  const V<B> z = (x < zero ? -x : x) * 0.70710678118654752f;
-  const V<B> t = 1.0f / (1.0f + 0.5f * z);
-  V<B> p = simd::broadcast<B>(0.17087277f);
-  p = p * t - 0.82215223f;
-  p = p * t + 1.48851587f;
-  p = p * t - 1.13520398f;
-  p = p * t + 0.27886807f;
-  p = p * t - 0.18628806f;
-  p = p * t + 0.09678418f;
-  p = p * t + 0.37409196f;
-  p = p * t + 1.00002368f;
-  p = p * t - 1.26551223f;
-  V<B> arg = p - z * z;
-  arg = arg > zero ? zero : arg;  // rounding can leave +1e-8 at z = 0
-  const V<B> q = 0.5f * t * simd::exp_nonpositive<B>(arg);
-  return x * (x < zero ? q : 1.0f - q);
-}
-
 // GELU's tanh form: 0.5 x (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2 / pi) (x + 0.044715 x^3).
 template <int64_t B>
 ONYX_SIMD_BODY inline V<B> gelu_tanh(V<B> x) {
@@ -88,7 +63,6 @@ ONYX_SIMD_BODY inline V<B> apply(Eltwise f, V<B> v) {
     case Eltwise::kLogistic: return sigmoid<B>(v);
     case Eltwise::kSwish: return v * sigmoid<B>(v);
     case Eltwise::kTanh: return tanh<B>(v);
-    case Eltwise::kGeluErf: return gelu_erf<B>(v);
     case Eltwise::kGeluTanh: return gelu_tanh<B>(v);
     default: return v;
   }
@@ -164,7 +138,6 @@ bool supports(Eltwise f) {
     case Eltwise::kLogistic:
     case Eltwise::kSwish:
     case Eltwise::kTanh:
-    case Eltwise::kGeluErf:
     case Eltwise::kGeluTanh: return true;
     default: return false;
   }
@@ -175,7 +148,6 @@ bool run(Eltwise f, const float* x, float* y, int64_t n) {
     case Eltwise::kLogistic: run_loop<Eltwise::kLogistic>(x, y, n); return true;
     case Eltwise::kSwish: run_loop<Eltwise::kSwish>(x, y, n); return true;
     case Eltwise::kTanh: run_loop<Eltwise::kTanh>(x, y, n); return true;
-    case Eltwise::kGeluErf: run_loop<Eltwise::kGeluErf>(x, y, n); return true;
     case Eltwise::kGeluTanh: run_loop<Eltwise::kGeluTanh>(x, y, n); return true;
     default: return false;
   }
