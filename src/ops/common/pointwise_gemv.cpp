@@ -14,15 +14,6 @@ constexpr int64_t kPanelsPerPass = 4;  // panels sharing one walk over x
 // Below this many multiply-adds per task a second thread costs more than it saves.
 constexpr int64_t kMinTaskMacs = 16384;
 
-template <int64_t B>
-ONYX_SIMD_BODY inline simd::floatv<B> sigmoid(simd::floatv<B> v) {
-  using V = simd::floatv<B>;
-  const V zero{};
-  const V e = simd::exp_nonpositive<B>(v < zero ? v : -v);  // e^-|v|, in (0, 1]
-  const V r = 1.0f / (1.0f + e);
-  return v < zero ? e * r : r;
-}
-
 // The activations applied in registers; the rest take a scalar pass afterwards.
 template <int64_t B>
 ONYX_SIMD_BODY inline simd::floatv<B> activate(const ActivationSpec& a, simd::floatv<B> v) {
@@ -48,8 +39,8 @@ ONYX_SIMD_BODY inline simd::floatv<B> activate(const ActivationSpec& a, simd::fl
       const V c = t < zero ? zero : t;
       return v * (c > one ? one : c);
     }
-    case Activation::kSigmoid: return sigmoid<B>(v);
-    case Activation::kSwish: return v * sigmoid<B>(v);
+    case Activation::kSigmoid: return simd::sigmoid<B>(v);
+    case Activation::kSwish: return v * simd::sigmoid<B>(v);
     default: return v;
   }
 }

@@ -22,15 +22,6 @@ constexpr int64_t kLanes = 16;  // one zmm, two ymm or four xmm per simd::floatv
 template <int64_t B>
 using V = simd::floatv<B>;
 
-// 1 / (1 + e^-v), from e^-|v| so the exponential never overflows.
-template <int64_t B>
-ONYX_SIMD_BODY inline V<B> sigmoid(V<B> v) {
-  const V<B> zero{};
-  const V<B> e = simd::exp_nonpositive<B>(v < zero ? v : -v);  // e^-|v|, in (0, 1]
-  const V<B> r = 1.0f / (1.0f + e);
-  return v < zero ? e * r : r;
-}
-
 // tanh: an odd polynomial below |v| = 0.625, where (1 - e) / (1 + e) would cancel
 // (coefficients from Cephes' tanhf), that quotient with e = e^-2|v| above.
 template <int64_t B>
@@ -54,14 +45,14 @@ ONYX_SIMD_BODY inline V<B> tanh(V<B> v) {
 template <int64_t B>
 ONYX_SIMD_BODY inline V<B> gelu_tanh(V<B> x) {
   const V<B> u2 = 1.5957691216057308f * (x + 0.044715f * x * x * x);
-  return x * sigmoid<B>(u2);
+  return x * simd::sigmoid<B>(u2);
 }
 
 template <int64_t B>
 ONYX_SIMD_BODY inline V<B> apply(Eltwise f, V<B> v) {
   switch (f) {
-    case Eltwise::kLogistic: return sigmoid<B>(v);
-    case Eltwise::kSwish: return v * sigmoid<B>(v);
+    case Eltwise::kLogistic: return simd::sigmoid<B>(v);
+    case Eltwise::kSwish: return v * simd::sigmoid<B>(v);
     case Eltwise::kTanh: return tanh<B>(v);
     case Eltwise::kGeluTanh: return gelu_tanh<B>(v);
     default: return v;

@@ -46,6 +46,15 @@ ONYX_SIMD_BODY inline floatv<B> exp_nonpositive(floatv<B> x) {
   return x < lo ? floatv<B>{} : p;
 }
 
+// 1 / (1 + e^-v), from e^-|v| so the exponential never overflows; NaN stays NaN.
+template <int64_t B>
+ONYX_SIMD_BODY inline floatv<B> sigmoid(floatv<B> v) {
+  const floatv<B> zero{};
+  const floatv<B> e = exp_nonpositive<B>(v < zero ? v : -v);  // e^-|v|, in (0, 1]
+  const floatv<B> r = 1.0f / (1.0f + e);
+  return v < zero ? e * r : r;
+}
+
 // Horizontal reductions of one vector.
 template <int64_t B>
 ONYX_SIMD_BODY inline float reduce_max(floatv<B> v) {
