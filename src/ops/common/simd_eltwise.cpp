@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "ops/common/dnnl_engine.h"
 #include "ops/common/simd_dispatch.h"
 #include "ops/common/simd_math.h"
 
@@ -95,7 +96,7 @@ bool measure_own_faster() {
   std::vector<float> x(kN), y(kN);
   for (int64_t i = 0; i < kN; ++i) x[static_cast<size_t>(i)] = static_cast<float>(i % 97) * 0.1f - 4.8f;
   try {
-    const dnnl::engine eng(dnnl::engine::kind::cpu, 0);
+    const dnnl::engine& eng = dnnl_cpu_engine();
     dnnl::stream stream(eng);
     const dnnl::memory::desc md({kN}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::x);
     const dnnl::eltwise_forward::desc desc(dnnl::prop_kind::forward_inference,
