@@ -74,7 +74,8 @@ void cell_portable(const CellConfig& cfg, const float* x, const float* r, float*
   }
 }
 
-void gru_cell_portable(const GruCellConfig& cfg, const float* x, const float* r, float* h, int64_t j0) {
+void gru_cell_portable(const GruCellConfig& cfg, const float* x, const float* r, const float* hp, float* h,
+                       int64_t j0) {
   const int64_t H = cfg.hidden;
   const float* b = cfg.bias_zr;
   const float clip = cfg.clip;
@@ -82,7 +83,7 @@ void gru_cell_portable(const GruCellConfig& cfg, const float* x, const float* r,
     const float z = sigmoid1(clip1(x[j] + r[j] + b[j], clip));
     const float rg = sigmoid1(clip1(x[H + j] + r[H + j] + b[H + j], clip));
     const float n = std::tanh(clip1(x[2 * H + j] + cfg.wbh[j] + rg * (r[2 * H + j] + cfg.rbh[j]), clip));
-    h[j] = (1.0f - z) * n + z * h[j];
+    h[j] = (1.0f - z) * n + z * hp[j];
   }
 }
 
@@ -336,7 +337,7 @@ ONYX_AVX2 void cell_avx2(const CellConfig& cfg, const float* x, const float* r, 
   cell_portable(cfg, x, r, c, h, j);
 }
 
-ONYX_AVX2 void gru_cell_avx2(const GruCellConfig& cfg, const float* x, const float* r, float* h) {
+ONYX_AVX2 void gru_cell_avx2(const GruCellConfig& cfg, const float* x, const float* r, const float* h_prev, float* h) {
   const int64_t H = cfg.hidden;
   const float* b = cfg.bias_zr;
   const float clip = cfg.clip;
@@ -349,10 +350,10 @@ ONYX_AVX2 void gru_cell_avx2(const GruCellConfig& cfg, const float* x, const flo
     const __m256 pre = _mm256_fmadd_ps(rg, hh, _mm256_add_ps(_mm256_loadu_ps(x + 2 * H + j),
                                                              _mm256_loadu_ps(cfg.wbh + j)));
     const __m256 n = tanh8(clip8(pre, clip));
-    const __m256 hp = _mm256_loadu_ps(h + j);
+    const __m256 hp = _mm256_loadu_ps(h_prev + j);
     _mm256_storeu_ps(h + j, _mm256_fmadd_ps(z, hp, _mm256_mul_ps(_mm256_sub_ps(one, z), n)));
   }
-  gru_cell_portable(cfg, x, r, h, j);
+  gru_cell_portable(cfg, x, r, h_prev, h, j);
 }
 
 ONYX_AVX2 void sigmoid_avx2(float* v, int64_t n) {
@@ -457,7 +458,8 @@ ONYX_AVX512 void cell_avx512(const CellConfig& cfg, const float* x, const float*
   cell_portable(cfg, x, r, c, h, j);
 }
 
-ONYX_AVX512 void gru_cell_avx512(const GruCellConfig& cfg, const float* x, const float* r, float* h) {
+ONYX_AVX512 void gru_cell_avx512(const GruCellConfig& cfg, const float* x, const float* r, const float* h_prev,
+                                 float* h) {
   const int64_t H = cfg.hidden;
   const float* b = cfg.bias_zr;
   const float clip = cfg.clip;
@@ -470,10 +472,10 @@ ONYX_AVX512 void gru_cell_avx512(const GruCellConfig& cfg, const float* x, const
     const __m512 pre = _mm512_fmadd_ps(rg, hh, _mm512_add_ps(_mm512_loadu_ps(x + 2 * H + j),
                                                              _mm512_loadu_ps(cfg.wbh + j)));
     const __m512 n = tanh16(clip16(pre, clip));
-    const __m512 hp = _mm512_loadu_ps(h + j);
+    const __m512 hp = _mm512_loadu_ps(h_prev + j);
     _mm512_storeu_ps(h + j, _mm512_fmadd_ps(z, hp, _mm512_mul_ps(_mm512_sub_ps(one, z), n)));
   }
-  gru_cell_portable(cfg, x, r, h, j);
+  gru_cell_portable(cfg, x, r, h_prev, h, j);
 }
 
 ONYX_AVX512 void sigmoid_avx512(float* v, int64_t n) {
@@ -527,13 +529,13 @@ void lstm_cell(const CellConfig& cfg, const float* x, const float* r, float* c, 
   }
 }
 
-void gru_cell(const GruCellConfig& cfg, const float* x, const float* r, float* h) {
+void gru_cell(const GruCellConfig& cfg, const float* x, const float* r, const float* h_prev, float* h) {
   if (use_avx512()) {
-    gru_cell_avx512(cfg, x, r, h);
+    gru_cell_avx512(cfg, x, r, h_prev, h);
   } else if (use_avx2()) {
-    gru_cell_avx2(cfg, x, r, h);
+    gru_cell_avx2(cfg, x, r, h_prev, h);
   } else {
-    gru_cell_portable(cfg, x, r, h, 0);
+    gru_cell_portable(cfg, x, r, h_prev, h, 0);
   }
 }
 

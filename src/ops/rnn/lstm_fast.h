@@ -58,9 +58,9 @@ struct GruCellConfig {
 
 // One GRU cell update for one batch row with the default activations (sigmoid, tanh) and
 // linear_before_reset = 1: z = s(xz + hz + b), r = s(xr + hr + b), n = tanh(xh + Wbh + r (hh +
-// Rbh)), h = (1 - z) n + z h. `x` holds x W^T and `r` h R^T for this row (3H each); h is
-// updated in place.
-void gru_cell(const GruCellConfig& cfg, const float* x, const float* r, float* h);
+// Rbh)), h = (1 - z) n + z h_prev. `x` holds x W^T and `r` h_prev R^T for this row (3H each);
+// the new h goes to `h`, which may be `h_prev` itself.
+void gru_cell(const GruCellConfig& cfg, const float* x, const float* r, const float* h_prev, float* h);
 
 // Element-wise sigmoid / tanh of the fast path (exposed for tests): within a few ulp of the
 // libm formulas.

@@ -200,8 +200,24 @@ class Recurrent final : public OpKernel {
     ONYX_RETURN_IF_ERROR(prepare<C>(ctx, x, pb));
     const int64_t S = pb.seq, B = pb.batch, H = pb.hidden;
     const int D = pb.dirs;
-    std::vector<C> y(static_cast<size_t>(S * D * B * H), C(0));  // [seq, dir, batch, H]
-    std::vector<C> hT = pb.h0, cT = pb.c0;                          // final states, [dir, batch, H]
+    // Y [seq, dir, batch, H]: written straight into the output when that needs no conversion
+    // (float, layout 0), so no buffer is cleared and copied per run; zeros only where some
+    // sequence ends early (its later rows are never written).
+    const bool bm = attrs_.layout == 1;
+    const size_t y_size = static_cast<size_t>(S * D * B * H);
+    const bool y_direct = std::is_same_v<C, float> && x.dtype() == DataType::kFloat && !bm &&
+                          ctx.output_requested(0);
+    const bool all_full = std::all_of(pb.lens.begin(), pb.lens.end(), [&](int64_t l) { return l == S; });
+    std::vector<C> y_own;
+    C* y = nullptr;
+    if (y_direct) {
+      y = reinterpret_cast<C*>(ctx.allocate_output(0, x.dtype(), Shape{S, D, B, H}).raw_data());
+      if (!all_full) std::fill_n(y, y_size, C(0));
+    } else {
+      y_own.assign(y_size, C(0));
+      y = y_own.data();
+    }
+    std::vector<C> hT = pb.h0, cT = pb.c0;  // final states, [dir, batch, H]
     if constexpr (K != Cell::kRnn && std::is_same_v<C, float>) {
       if (fast_) {
         run_fast(ctx, pb, y, hT, cT);
@@ -213,16 +229,15 @@ class Recurrent final : public OpKernel {
     }
     // Outputs in the input's dtype and layout.
     const DataType dt = x.dtype();
-    const bool bm = attrs_.layout == 1;
     return dispatch<FloatTypes>(dt, [&]<typename T>() {
       const auto store = [&](size_t idx, const std::vector<C>& src, Shape shape) {
         Tensor& t = ctx.allocate_output(idx, dt, std::move(shape));
         T* o = t.data<T>();
         for (size_t i = 0; i < src.size(); ++i) o[i] = static_cast<T>(static_cast<compute_t<T>>(src[i]));
       };
-      if (ctx.output_requested(0)) {
+      if (ctx.output_requested(0) && !y_direct) {
         // [seq, dir, batch, H], or [batch, seq, dir, H] for layout 1.
-        store(0, bm ? to_dir_major(y, S * D, B, H) : y, bm ? Shape{B, S, D, H} : Shape{S, D, B, H});
+        store(0, bm ? to_dir_major(y_own, S * D, B, H) : y_own, bm ? Shape{B, S, D, H} : Shape{S, D, B, H});
       }
       if (ctx.output_requested(1)) store(1, bm ? to_dir_major(hT, D, B, H) : hT, bm ? Shape{B, D, H} : Shape{D, B, H});
       if (K == Cell::kLstm && ctx.output_requested(2)) {
@@ -233,7 +248,7 @@ class Recurrent final : public OpKernel {
   }
 
   template <typename C>
-  void run_direction(const Problem<C>& pb, int d, bool reverse, std::vector<C>& y, std::vector<C>& hT,
+  void run_direction(const Problem<C>& pb, int d, bool reverse, C* y, std::vector<C>& hT,
                      std::vector<C>& cT) const {
     const int64_t S = pb.seq, B = pb.batch, H = pb.hidden, I = pb.input, GH = G * H;
     const int D = pb.dirs;
@@ -316,7 +331,7 @@ class Recurrent final : public OpKernel {
             hb[j] = og * act[2](cn);
           }
         }
-        std::copy_n(hb, H, y.data() + ((t * D + d) * B + b) * H);
+        std::copy_n(hb, H, y + ((t * D + d) * B + b) * H);
       }
     }
   }
@@ -349,7 +364,7 @@ class Recurrent final : public OpKernel {
   // product with the packed R and the fused cell update, with no allocation per step. One
   // parallel region per layer: a thread woken once, not for the projection and again for the
   // recurrence (which costs milliseconds when the machine is busy).
-  void run_fast(KernelContext& ctx, const Problem<float>& pb, std::vector<float>& y, std::vector<float>& hT,
+  void run_fast(KernelContext& ctx, const Problem<float>& pb, float* y, std::vector<float>& hT,
                 std::vector<float>& cT) const {
     const int64_t H = pb.hidden, GH = G * H;
     const int D = pb.dirs;
@@ -386,7 +401,7 @@ class Recurrent final : public OpKernel {
 
   // One direction: X W^T for every step (the gates' input parts; the cell adds the biases, so
   // no pass over this buffer, 4 MB at batch 8), then the recurrence.
-  void lstm_direction_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, std::vector<float>& y,
+  void lstm_direction_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, float* y,
                            std::vector<float>& hT, std::vector<float>& cT) const {
     const int64_t S = pb.seq, B = pb.batch, H = pb.hidden, I = pb.input, GH = 4 * H;
     std::unique_ptr<float[]> xw(new float[static_cast<size_t>(S * B * GH)]);
@@ -401,37 +416,53 @@ class Recurrent final : public OpKernel {
     cell.clip = attrs_.clip;
     cell.input_forget = input_forget_;
     float* c = cT.data() + d * B * H;
-    recur_fast(pb, d, pack, xw.get(), GH, y, hT, [&](int64_t b, const float* x, const float* r, float* hb) {
+    recur_fast(pb, d, pack, xw.get(), GH, y, hT, [&](int64_t b, const float* x, const float* r, const float*, float* hb) {
       rnn::lstm_cell(cell, x, r, c + b * H, hb);
     });
   }
 
   // The recurrence of one direction on the fast paths: per step, h R^T for every batch row with
   // the packed R (its panels walked alternately forward and backward, so each step starts on
-  // those the last one left in cache), then cell(b, x W^T row, h R^T row, h row) for the rows
-  // still inside their sequence, whose new h also goes to Y. h (in hT) is updated in place.
+  // those the last one left in cache), then cell(b, x W^T row, h R^T row, previous h row, new h
+  // row) for the rows still inside their sequence. When every sequence runs all S steps, each
+  // step's h is written once, into its Y block ([batch, H], contiguous), and read from there by
+  // the next step; otherwise h is updated in place in hT (finished rows keep their state) and
+  // copied to Y.
   template <typename Cell>
   void recur_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, const float* xw, int64_t GH,
-                  std::vector<float>& y, std::vector<float>& hT, const Cell& cell) const {
+                  float* y, std::vector<float>& hT, const Cell& cell) const {
     const int64_t S = pb.seq, B = pb.batch, H = pb.hidden;
     const int D = pb.dirs;
     const bool reverse = reversed(d);
     float* h = hT.data() + d * B * H;
     std::vector<float> hr(static_cast<size_t>(B * GH));
+    const bool all_full = std::all_of(pb.lens.begin(), pb.lens.end(), [&](int64_t l) { return l == S; });
+    if (all_full) {
+      const float* h_prev = h;
+      for (int64_t s = 0; s < S; ++s) {
+        pack.multiply(h_prev, B, H, hr.data(), GH, s % 2 == 1);
+        const int64_t t = reverse ? S - 1 - s : s;
+        float* yt = y + (t * D + d) * B * H;
+        for (int64_t b = 0; b < B; ++b) cell(b, xw + (t * B + b) * GH, hr.data() + b * GH, h_prev + b * H, yt + b * H);
+        h_prev = yt;
+      }
+      if (S > 0) std::copy_n(h_prev, B * H, h);
+      return;
+    }
     for (int64_t s = 0; s < S; ++s) {
       pack.multiply(h, B, H, hr.data(), GH, s % 2 == 1);
       for (int64_t b = 0; b < B; ++b) {
         if (s >= pb.lens[b]) continue;
         const int64_t t = reverse ? pb.lens[b] - 1 - s : s;
         float* hb = h + b * H;
-        cell(b, xw + (t * B + b) * GH, hr.data() + b * GH, hb);
-        std::copy_n(hb, H, y.data() + ((t * D + d) * B + b) * H);
+        cell(b, xw + (t * B + b) * GH, hr.data() + b * GH, hb, hb);
+        std::copy_n(hb, H, y + ((t * D + d) * B + b) * H);
       }
     }
   }
 
   // One GRU direction (linear_before_reset = 1), as lstm_direction_fast.
-  void gru_direction_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, std::vector<float>& y,
+  void gru_direction_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, float* y,
                           std::vector<float>& hT) const {
     const int64_t S = pb.seq, B = pb.batch, H = pb.hidden, I = pb.input, GH = 3 * H;
     std::unique_ptr<float[]> xw(new float[static_cast<size_t>(S * B * GH)]);
@@ -446,8 +477,9 @@ class Recurrent final : public OpKernel {
     cell.wbh = wb + 2 * H;
     cell.rbh = rb + 2 * H;
     cell.clip = attrs_.clip;
-    recur_fast(pb, d, pack, xw.get(), GH, y, hT, [&](int64_t, const float* x, const float* r, float* hb) {
-      rnn::gru_cell(cell, x, r, hb);
+    recur_fast(pb, d, pack, xw.get(), GH, y, hT,
+               [&](int64_t, const float* x, const float* r, const float* h_prev, float* hb) {
+                 rnn::gru_cell(cell, x, r, h_prev, hb);
     });
   }
 
