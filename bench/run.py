@@ -10,6 +10,12 @@ engines take turns, ORT, onyx, ORT, onyx, ... (--rounds): the figure kept is the
 per-process medians, so a burst of load on the machine hits both engines alike. A model that an
 engine cannot run shows as "fails: <first error line>" and stays out of the geometric mean.
 --check also runs each model once per engine (smallest batch) and compares their outputs.
+
+A second table reads each case against the machine's ceiling: the model's multiply-add work
+(bench/flops.py) over the float FMA peak of the thread count (`onyx peak`) is the shortest time
+an engine doing that arithmetic directly can take; "% of peak" is that time over each engine's,
+and "ratio at peak" is the lowest onyx/ORT ratio left to win without doing less arithmetic
+(Winograd convolution does less, so it can pass 100%). --no-ceiling leaves it out.
 """
 import argparse
 import datetime
@@ -23,6 +29,8 @@ import sys
 import tempfile
 
 import numpy as np
+
+import flops
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO_DIR = os.path.dirname(BENCH_DIR)
@@ -55,6 +63,8 @@ def parse_args():
     p.add_argument("--check", action="store_true",
                    help="also compare the outputs of the two engines (one run each, smallest "
                         "batch, first thread count)")
+    p.add_argument("--no-ceiling", action="store_true",
+                   help="leave out the table against the machine's FMA peak")
     p.add_argument("--out", help="also write the results to OUT.json and OUT.md "
                                  "(a .json or .md ending is dropped first)")
     a = p.parse_args()
@@ -265,15 +275,45 @@ def geomean_lines(gms):
     return lines
 
 
-def text_table(rows):
-    widths = [max(len(HEADER[i]), *(len(r[i]) for r in rows)) if rows else len(HEADER[i])
-              for i in range(len(HEADER))]
+def text_table(rows, header=HEADER):
+    widths = [max(len(header[i]), *(len(r[i]) for r in rows)) if rows else len(header[i])
+              for i in range(len(header))]
     # A long failure message would stretch its column: cap the width, let the message run on.
     widths = [min(w, 24) for w in widths]
     def line(cells):
         return "  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in
                          enumerate(zip(cells, widths))).rstrip()
-    return "\n".join([line(HEADER), line(["-" * w for w in widths])] + [line(r) for r in rows])
+    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def fma_peak(args, threads):
+    """GFLOP/s of `onyx peak --threads N`, or None when it cannot run."""
+    r = measure([args.onyx, "peak", "--threads", str(threads), "--json"], args.timeout)
+    return r.get("gflops")
+
+
+def ceiling_rows(results, peaks, work):
+    """Per case: GFLOP, time at peak, % of peak of each engine, ratio at peak (see __doc__)."""
+    rows = []
+    for r in results:
+        gflop = work.get((r["model"], r["batch"]))
+        peak = peaks.get(r["threads"])
+        if not gflop or not peak:
+            continue
+        at_peak_ms = gflop / peak * 1e3
+        cells = [r["model"], str(r["threads"]), str(r["batch"]), f"{gflop:.2f}", f"{peak:.0f}",
+                 f"{at_peak_ms:.2f}" if at_peak_ms < 100 else f"{at_peak_ms:.0f}"]
+        for engine in ("ort", "onyx"):
+            e = r[engine]
+            cells.append("-" if "error" in e else f"{100 * at_peak_ms / e['median_ms']:.0f}%")
+        ort = r["ort"]
+        cells.append("-" if "error" in ort else f"{at_peak_ms / ort['median_ms']:.2f}")
+        rows.append(cells)
+    return rows
+
+
+CEILING_HEADER = ["model", "threads", "batch", "GFLOP", "peak GFLOP/s", "ms at peak",
+                  "ORT % of peak", "onyx % of peak", "ratio at peak"]
 
 
 def check_lines(checks):
@@ -281,19 +321,25 @@ def check_lines(checks):
             for name, c in checks.items()]
 
 
-def markdown(report, rows, gms, checks):
+def markdown_table(header, rows):
     esc = lambda s: s.replace("|", "\\|")
+    return ["| " + " | ".join(header) + " |",
+            "|" + "|".join("---" if i < 3 else "---:" for i in range(len(header))) + "|"] + \
+        ["| " + " | ".join(esc(c) for c in r) + " |" for r in rows]
+
+
+def markdown(report, rows, gms, checks, ceiling):
     o = report["options"]
     out = [f"Run {report['date']} on {report['cpu'].get('model_name', '?')} "
            f"({report['cpu']['logical_cpus']} logical CPUs); onnxruntime-node "
            f"{report['ort_version']}; {o['iters']} timed runs after {o['warmup']} warmup per "
            f"process, {o['rounds']} process(es) per engine and case; times are medians in ms.",
-           "",
-           "| " + " | ".join(HEADER) + " |",
-           "|" + "|".join("---" if i < 3 else "---:" for i in range(len(HEADER))) + "|"]
-    out += ["| " + " | ".join(esc(c) for c in r) + " |" for r in rows]
+           ""] + markdown_table(HEADER, rows)
     out += ["", "Geometric mean of onyx/ORT (lower is better for onyx):", ""]
     out += [f"- {l}" for l in geomean_lines(gms)]
+    if ceiling:
+        out += ["", "Against the machine's float FMA peak (`onyx peak`; work from bench/flops.py):",
+                ""] + markdown_table(CEILING_HEADER, ceiling)
     if checks:
         out += ["", "Output check, onyx against ORT:", ""]
         out += [f"- {l}" for l in check_lines(checks)]
@@ -331,6 +377,12 @@ def main():
 
     results = []
     checks = {}
+    peaks, work = {}, {}
+    if not args.no_ceiling:
+        for threads in threads_list:
+            peaks[threads] = fma_peak(args, threads)
+        print(f"[{datetime.datetime.now():%H:%M:%S}] FMA peak, GFLOP/s by threads: {peaks}",
+              file=sys.stderr, flush=True)
     for name in names:
         entry = manifest[name]
         model_path = os.path.join(MODELS_DIR, entry["model"])
@@ -343,6 +395,13 @@ def main():
                 args, model_path, entry["inputs"][str(b)], threads_list[0])}
             print(f"[{datetime.datetime.now():%H:%M:%S}] {name} output check: "
                   f"{checks[name]['verdict']}", file=sys.stderr, flush=True)
+        if not args.no_ceiling:
+            for batch in model_batches:
+                files = {k: os.path.join(MODELS_DIR, v) for k, v in entry["inputs"][str(batch)].items()}
+                try:
+                    work[(name, batch)] = flops.model_flops(model_path, files, args.onyx)[0] / 1e9
+                except (RuntimeError, OSError, KeyError, ValueError) as e:
+                    print(f"run.py: {name} batch {batch}: no flop count ({e})", file=sys.stderr)
         for threads in threads_list:
             for batch in model_batches:
                 case = run_case(args, model_path, entry["inputs"][str(batch)], threads, onyx_error)
@@ -358,10 +417,14 @@ def main():
 
     rows = table_rows(results)
     gms = geomeans(results)
+    ceiling = ceiling_rows(results, peaks, work)
     print(text_table(rows))
     print()
     for line in geomean_lines(gms):
         print(line)
+    if ceiling:
+        print("\nAgainst the machine's float FMA peak (onyx peak; work from bench/flops.py):")
+        print(text_table(ceiling, CEILING_HEADER))
     if checks:
         print()
         for line in check_lines(checks):
@@ -381,11 +444,13 @@ def main():
             "results": results,
             "geomeans": gms,
             "checks": checks,
+            "fma_peak_gflops": peaks,
+            "gflop_per_run": {f"{m} batch {b}": g for (m, b), g in work.items()},
         }
         with open(base + ".json", "w") as f:
             json.dump(report, f, indent=2)
         with open(base + ".md", "w") as f:
-            f.write(markdown(report, rows, gms, checks))
+            f.write(markdown(report, rows, gms, checks, ceiling))
         print(f"\nwrote {base}.json and {base}.md")
 
 

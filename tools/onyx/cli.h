@@ -12,5 +12,6 @@ int cmd_bench(const std::vector<std::string>& args);
 int cmd_info(const std::vector<std::string>& args);
 int cmd_ops(const std::vector<std::string>& args);
 int cmd_optimize(const std::vector<std::string>& args);
+int cmd_peak(const std::vector<std::string>& args);
 
 }  // namespace onyx::cli

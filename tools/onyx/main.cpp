@@ -1,4 +1,4 @@
-// The onyx command-line tool: run, test, bench, info.
+// The onyx command-line tool: run, test, bench, info, optimize, ops, peak.
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -21,6 +21,7 @@ void usage() {
                "  info MODEL                                    describe a model\n"
                "  optimize MODEL -o OUT [--opt N]               save the optimized graph\n"
                "  ops [--markdown]                              list the registered operators\n"
+               "  peak [--threads N] [--json]                   the machine's float FMA peak\n"
                "See docs/cli.md.\n");
 }
 
@@ -40,6 +41,7 @@ int main(int argc, char** argv) {
   if (cmd == "info") return onyx::cli::cmd_info(args);
   if (cmd == "ops") return onyx::cli::cmd_ops(args);
   if (cmd == "optimize") return onyx::cli::cmd_optimize(args);
+  if (cmd == "peak") return onyx::cli::cmd_peak(args);
   std::fprintf(stderr, "onyx: unknown command '%s' (see 'onyx --help')\n", cmd.c_str());
   return 2;
 }

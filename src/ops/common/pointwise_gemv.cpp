@@ -40,7 +40,7 @@ ONYX_SIMD_BODY inline simd::floatv<B> activate(const ActivationSpec& a, simd::fl
       return v * (c > one ? one : c);
     }
     case Activation::kSigmoid: return simd::sigmoid<B>(v);
-    case Activation::kSwish: return v * simd::sigmoid<B>(v);
+    case Activation::kSwish: return simd::swish<B>(v);
     default: return v;
   }
 }

@@ -42,18 +42,19 @@ ONYX_SIMD_BODY inline V<B> tanh(V<B> v) {
   return a < 0.625f ? small : big;
 }
 
-// GELU's tanh form: 0.5 x (1 + tanh(u)) = x sigmoid(2u), u = sqrt(2 / pi) (x + 0.044715 x^3).
+// GELU's tanh form: 0.5 x (1 + tanh(u)) = x sigmoid(2u) = x / (1 + e^-2u),
+// u = sqrt(2 / pi) (x + 0.044715 x^3).
 template <int64_t B>
 ONYX_SIMD_BODY inline V<B> gelu_tanh(V<B> x) {
   const V<B> u2 = 1.5957691216057308f * (x + 0.044715f * x * x * x);
-  return x * simd::sigmoid<B>(u2);
+  return x / (1.0f + simd::exp_clamped<B>(-u2));
 }
 
 template <int64_t B>
 ONYX_SIMD_BODY inline V<B> apply(Eltwise f, V<B> v) {
   switch (f) {
     case Eltwise::kLogistic: return simd::sigmoid<B>(v);
-    case Eltwise::kSwish: return v * simd::sigmoid<B>(v);
+    case Eltwise::kSwish: return simd::swish<B>(v);
     case Eltwise::kTanh: return tanh<B>(v);
     case Eltwise::kGeluTanh: return gelu_tanh<B>(v);
     default: return v;

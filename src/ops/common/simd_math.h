@@ -46,13 +46,43 @@ ONYX_SIMD_BODY inline floatv<B> exp_nonpositive(floatv<B> x) {
   return x < lo ? floatv<B>{} : p;
 }
 
-// 1 / (1 + e^-v), from e^-|v| so the exponential never overflows; NaN stays NaN.
+// e^z for any z, lane by lane, z clamped to [ln 2^-126, 88.8] first: the exp_nonpositive
+// polynomial and 2^n, with n up to 128, whose exponent field (255) is +inf. So results past
+// FLT_MAX (z > 88.72) are +inf, those under 2^-126 are 2^-126 times the polynomial (tiny, never
+// subnormal), NaN stays NaN (the clamps compare false and pass it on).
+template <int64_t B>
+ONYX_SIMD_BODY inline floatv<B> exp_clamped(floatv<B> z) {
+  const floatv<B> lo = broadcast<B>(-87.3365479f), hi = broadcast<B>(88.8f);
+  floatv<B> c = lo > z ? lo : z;
+  c = c > hi ? hi : c;
+  const floatv<B> magic = broadcast<B>(12583039.0f);  // 1.5 * 2^23 + 127, as exp_nonpositive
+  const floatv<B> t = c * 1.44269504088896341f + magic;
+  const floatv<B> n = t - magic;
+  floatv<B> r = c - n * 0.693359375f;
+  r = r - n * -2.12194440e-4f;
+  floatv<B> p = broadcast<B>(1.9875691500e-4f);
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  p = p * (r * r) + (r + 1.0f);
+  return p * __builtin_bit_cast(floatv<B>, __builtin_bit_cast(intv<B>, t) << 23);
+}
+
+// 1 / (1 + e^-v). No cancellation on either side: for v << 0 the quotient is 1 / e^-v to the
+// exponential's accuracy, for v >> 0 it rounds to 1. v < -88.8 gives 0 (e^-v is +inf), so the
+// result is within 1e-38 of the true value everywhere; NaN stays NaN.
 template <int64_t B>
 ONYX_SIMD_BODY inline floatv<B> sigmoid(floatv<B> v) {
-  const floatv<B> zero{};
-  const floatv<B> e = exp_nonpositive<B>(v < zero ? v : -v);  // e^-|v|, in (0, 1]
-  const floatv<B> r = 1.0f / (1.0f + e);
-  return v < zero ? e * r : r;
+  return 1.0f / (1.0f + exp_clamped<B>(-v));
+}
+
+// v sigmoid(v) (SiLU) as one quotient, v / (1 + e^-v): one operation fewer than the product,
+// and -inf / +inf = NaN at v = -inf, as -inf * sigmoid(-inf) = -inf * 0 is.
+template <int64_t B>
+ONYX_SIMD_BODY inline floatv<B> swish(floatv<B> v) {
+  return v / (1.0f + exp_clamped<B>(-v));
 }
 
 // Horizontal reductions of one vector.

@@ -54,6 +54,7 @@ std::vector<Case> cases() {
 std::vector<float> sweep() {
   std::vector<float> x;
   for (int i = -4000; i <= 4000; ++i) x.push_back(static_cast<float>(i) * 0.01f);  // [-40, 40]
+  for (int i = -240; i <= 240; ++i) x.push_back(static_cast<float>(i) * 0.5f);  // the clamps
   for (int e = -30; e <= 2; ++e) {
     x.push_back(std::ldexp(1.3f, e));
     x.push_back(-std::ldexp(1.7f, e));
@@ -109,9 +110,14 @@ TEST_F(SimdEltwise, EdgeValues) {
     EXPECT_TRUE(std::isnan(t[3]));
     EXPECT_EQ(t[4], 1.f);
     EXPECT_EQ(t[5], -1.f);
+    EXPECT_EQ(s[4], 1.f);
+    EXPECT_EQ(s[5], 0.f);
     const auto w = f(Eltwise::kSwish);
     EXPECT_EQ(w[0], 0.f);
     EXPECT_EQ(w[1], kInf);
+    EXPECT_TRUE(std::isnan(w[2]));  // -inf * sigmoid(-inf) = -inf * 0
+    EXPECT_EQ(w[4], 1e30f);
+    EXPECT_EQ(w[5], 0.f);
     EXPECT_TRUE(std::isnan(w[3]));
     EXPECT_EQ(w[6], 100.f);
     EXPECT_EQ(w[7], -0.f);
