@@ -12,8 +12,9 @@ engine cannot run shows as "fails: <first error line>" and stays out of the geom
 --check also runs each model once per engine (smallest batch) and compares their outputs.
 
 A second table reads each case against the machine's ceiling: the model's multiply-add work
-(bench/flops.py) over the float FMA peak of the thread count (`onyx peak`) is the shortest time
-an engine doing that arithmetic directly can take; "% of peak" is that time over each engine's,
+(bench/flops.py) over the float FMA peak of the thread count (`onyx peak`, measured right before
+the case: on a shared host the second vCPU's rate varies with other tenants' load) is the
+shortest time an engine doing that arithmetic directly can take; "% of peak" is that time over each engine's,
 and "ratio at peak" is the lowest onyx/ORT ratio left to win without doing less arithmetic
 (Winograd convolution does less, so it can pass 100%). --no-ceiling leaves it out.
 """
@@ -292,12 +293,12 @@ def fma_peak(args, threads):
     return r.get("gflops")
 
 
-def ceiling_rows(results, peaks, work):
+def ceiling_rows(results, work):
     """Per case: GFLOP, time at peak, % of peak of each engine, ratio at peak (see __doc__)."""
     rows = []
     for r in results:
         gflop = work.get((r["model"], r["batch"]))
-        peak = peaks.get(r["threads"])
+        peak = r.get("peak_gflops")
         if not gflop or not peak:
             continue
         at_peak_ms = gflop / peak * 1e3
@@ -377,12 +378,7 @@ def main():
 
     results = []
     checks = {}
-    peaks, work = {}, {}
-    if not args.no_ceiling:
-        for threads in threads_list:
-            peaks[threads] = fma_peak(args, threads)
-        print(f"[{datetime.datetime.now():%H:%M:%S}] FMA peak, GFLOP/s by threads: {peaks}",
-              file=sys.stderr, flush=True)
+    work = {}
     for name in names:
         entry = manifest[name]
         model_path = os.path.join(MODELS_DIR, entry["model"])
@@ -404,20 +400,23 @@ def main():
                     print(f"run.py: {name} batch {batch}: no flop count ({e})", file=sys.stderr)
         for threads in threads_list:
             for batch in model_batches:
+                peak = None if args.no_ceiling else fma_peak(args, threads)
                 case = run_case(args, model_path, entry["inputs"][str(batch)], threads, onyx_error)
                 if "error" in case["onyx"] and not case["onyx"]["error"].startswith("timeout"):
                     onyx_error = case["onyx"]["error"]
                 ok = "error" not in case["ort"] and "error" not in case["onyx"]
                 ratio = case["onyx"]["median_ms"] / case["ort"]["median_ms"] if ok else None
-                r = {"model": name, "threads": threads, "batch": batch, "ratio": ratio, **case}
+                r = {"model": name, "threads": threads, "batch": batch, "ratio": ratio,
+                     "peak_gflops": peak, **case}
                 results.append(r)
                 print(f"[{datetime.datetime.now():%H:%M:%S}] {name} threads {threads} batch "
-                      f"{batch}: ORT {fmt_ms(case['ort'])}, onyx {fmt_ms(case['onyx'])}",
+                      f"{batch}: ORT {fmt_ms(case['ort'])}, onyx {fmt_ms(case['onyx'])}"
+                      + (f", FMA peak {peak:.0f} GFLOP/s" if peak else ""),
                       file=sys.stderr, flush=True)
 
     rows = table_rows(results)
     gms = geomeans(results)
-    ceiling = ceiling_rows(results, peaks, work)
+    ceiling = ceiling_rows(results, work)
     print(text_table(rows))
     print()
     for line in geomean_lines(gms):
@@ -444,7 +443,6 @@ def main():
             "results": results,
             "geomeans": gms,
             "checks": checks,
-            "fma_peak_gflops": peaks,
             "gflop_per_run": {f"{m} batch {b}": g for (m, b), g in work.items()},
         }
         with open(base + ".json", "w") as f:

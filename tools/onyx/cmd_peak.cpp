@@ -1,6 +1,7 @@
 // onyx peak: the float multiply-add ceiling of this machine. Each of N threads runs 16
 // independent FMA chains on the widest vectors the CPU has (AVX-512, AVX2 + FMA, or SSE
-// multiply + add), registers only, so nothing but the arithmetic units is timed. No float kernel
+// multiply + add: simd_dispatch's copies), registers only, so nothing but the arithmetic units
+// is timed. No float kernel
 // can beat that rate; bench/run.py divides each model's multiply-add work by it to show how much
 // of a latency ratio is left to win without doing less arithmetic (docs/performance.md).
 #include <algorithm>
@@ -11,99 +12,35 @@
 #include <thread>
 #include <vector>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#define ONYX_PEAK_X86 1
-#endif
-
 #include "cli.h"
 #include "cli_util.h"
+#include "ops/common/simd_dispatch.h"
 
 namespace onyx::cli {
 
 namespace {
 
-// 16 chains: enough to cover an FMA latency of 4-5 cycles on two ports. Written out, because a
-// loop over an array of accumulators is not always kept in registers.
-#define ONYX_PEAK_CHAINS(X) \
-  X(0) X(1) X(2) X(3) X(4) X(5) X(6) X(7) X(8) X(9) X(10) X(11) X(12) X(13) X(14) X(15)
+constexpr int kChains = 16;  // enough to cover an FMA latency of 4-5 cycles on two ports
 
-#ifdef ONYX_PEAK_X86
-__attribute__((target("avx512f"))) float chains_avx512(int64_t reps) {
-  const __m512 m = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-6f);
-#define DECL(i) __m512 a##i = _mm512_set1_ps(1.0f + (i));
-  ONYX_PEAK_CHAINS(DECL)
-#undef DECL
+// kChains independent chains a = a m + c of B-float vectors, `reps` steps each. This file is
+// compiled with -ffp-contract=fast (CMakeLists.txt), so each step is one FMA where the ISA has
+// it (a multiply and an add on the baseline).
+template <int64_t B>
+ONYX_SIMD_BODY inline float chains(int64_t reps) {
+  using V = simd::floatv<B>;
+  const V m = simd::broadcast<B>(0.999999f), c = simd::broadcast<B>(1e-6f);
+  V a[kChains];
+  for (int i = 0; i < kChains; ++i) a[i] = simd::broadcast<B>(2.0f + static_cast<float>(i));  // 1 is a fixed point of a m + c
   for (int64_t r = 0; r < reps; ++r) {
-#define STEP(i) a##i = _mm512_fmadd_ps(a##i, m, c);
-    ONYX_PEAK_CHAINS(STEP)
-#undef STEP
+#pragma GCC unroll 16
+    for (int i = 0; i < kChains; ++i) a[i] = a[i] * m + c;
   }
-  __m512 s = _mm512_setzero_ps();
-#define SUM(i) s = _mm512_add_ps(s, a##i);
-  ONYX_PEAK_CHAINS(SUM)
-#undef SUM
-  alignas(64) float lanes[16];
-  _mm512_store_ps(lanes, s);
+  V s{};
+  for (int i = 0; i < kChains; ++i) s += a[i];
   float t = 0;
-  for (float v : lanes) t += v;
+  for (int64_t i = 0; i < B; ++i) t += s[i];
   return t;
 }
-
-__attribute__((target("avx2,fma"))) float chains_avx2(int64_t reps) {
-  const __m256 m = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-6f);
-#define DECL(i) __m256 a##i = _mm256_set1_ps(1.0f + (i));
-  ONYX_PEAK_CHAINS(DECL)
-#undef DECL
-  for (int64_t r = 0; r < reps; ++r) {
-#define STEP(i) a##i = _mm256_fmadd_ps(a##i, m, c);
-    ONYX_PEAK_CHAINS(STEP)
-#undef STEP
-  }
-  __m256 s = _mm256_setzero_ps();
-#define SUM(i) s = _mm256_add_ps(s, a##i);
-  ONYX_PEAK_CHAINS(SUM)
-#undef SUM
-  alignas(32) float lanes[8];
-  _mm256_store_ps(lanes, s);
-  float t = 0;
-  for (float v : lanes) t += v;
-  return t;
-}
-
-float chains_sse(int64_t reps) {
-  const __m128 m = _mm_set1_ps(0.999999f), c = _mm_set1_ps(1e-6f);
-#define DECL(i) __m128 a##i = _mm_set1_ps(1.0f + (i));
-  ONYX_PEAK_CHAINS(DECL)
-#undef DECL
-  for (int64_t r = 0; r < reps; ++r) {
-#define STEP(i) a##i = _mm_add_ps(_mm_mul_ps(a##i, m), c);
-    ONYX_PEAK_CHAINS(STEP)
-#undef STEP
-  }
-  __m128 s = _mm_setzero_ps();
-#define SUM(i) s = _mm_add_ps(s, a##i);
-  ONYX_PEAK_CHAINS(SUM)
-#undef SUM
-  alignas(16) float lanes[4];
-  _mm_store_ps(lanes, s);
-  return lanes[0] + lanes[1] + lanes[2] + lanes[3];
-}
-#else
-// Scalar chains for other targets (the compiler may vectorize them, which only helps).
-float chains_scalar(int64_t reps) {
-  float a[16];
-  for (int i = 0; i < 16; ++i) a[i] = 1.0f + static_cast<float>(i);
-  for (int64_t r = 0; r < reps; ++r) {
-    for (float& v : a) v = v * 0.999999f + 1e-6f;
-  }
-  float s = 0;
-  for (float v : a) s += v;
-  return s;
-}
-#endif
-
-#undef ONYX_PEAK_CHAINS
 
 struct Kernel {
   const char* isa;
@@ -111,16 +48,27 @@ struct Kernel {
   float (*run)(int64_t);
 };
 
+// One register's width of chains per ISA copy: 16 zmm, 16 ymm or 16 xmm accumulators.
 Kernel widest_kernel() {
-#ifdef ONYX_PEAK_X86
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f")) return {"avx512", 16, chains_avx512};
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-    return {"avx2+fma", 8, chains_avx2};
+#if defined(__x86_64__) && defined(__GNUC__)
+  switch (simd::widest_isa()) {
+    case simd::Isa::kAvx512:
+      return {"avx512", 16, [](int64_t reps) {
+                float r = 0;
+                simd::run_avx512([&]() ONYX_SIMD_BODY { r = chains<16>(reps); });
+                return r;
+              }};
+    case simd::Isa::kAvx2:
+      return {"avx2+fma", 8, [](int64_t reps) {
+                float r = 0;
+                simd::run_avx2([&]() ONYX_SIMD_BODY { r = chains<8>(reps); });
+                return r;
+              }};
+    case simd::Isa::kBaseline: break;
   }
-  return {"sse", 4, chains_sse};
+  return {"sse", 4, [](int64_t reps) { return chains<4>(reps); }};
 #else
-  return {"scalar", 1, chains_scalar};
+  return {"scalar", 1, [](int64_t reps) { return chains<1>(reps); }};
 #endif
 }
 
@@ -129,7 +77,7 @@ double rate(const Kernel& k, int64_t reps, volatile float* sink) {
   const auto t0 = std::chrono::steady_clock::now();
   *sink = k.run(reps);
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return 2.0 * 16 * k.lanes * static_cast<double>(reps) / s / 1e9;
+  return 2.0 * kChains * k.lanes * static_cast<double>(reps) / s / 1e9;
 }
 
 constexpr const char* kUsage =

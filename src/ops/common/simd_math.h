@@ -18,17 +18,12 @@ struct IntVec {
 template <int64_t B>
 using intv = typename IntVec<B>::type;
 
-// e^x for x <= 0 (softmax's x - max, sigmoid's -|x|), lane by lane: x = n ln2 + r with
-// |r| <= ln2 / 2, e^r from a degree-5 polynomial (Cephes' expf coefficients; about 2 ulp), 2^n
-// built in the exponent field directly. x below -87.3 (results that would be subnormal, under
-// 1.2e-38) gives exactly 0, so masked (-inf) scores contribute nothing and never make subnormal
-// operands for the next GEMM; NaN stays NaN. Positive x give wrong results: callers guarantee
-// x <= 0.
+// e^c for c in [ln 2^-126, 88.8]: c = n ln2 + r with |r| <= ln2 / 2, e^r from a degree-5
+// polynomial (Cephes' expf coefficients; about 2 ulp), 2^n built in the exponent field directly
+// (n = 128, exponent field 255, is +inf).
 template <int64_t B>
-ONYX_SIMD_BODY inline floatv<B> exp_nonpositive(floatv<B> x) {
-  const floatv<B> lo = broadcast<B>(-87.3365479f);  // ln(2^-126): n stays >= -126
-  const floatv<B> c = lo > x ? lo : x;  // one vmaxps; NaN passes through
-  // n = round(x / ln2) by adding 1.5 * 2^23 (+ 127, the exponent bias): the low mantissa bits
+ONYX_SIMD_BODY inline floatv<B> exp_in_range(floatv<B> c) {
+  // n = round(c / ln2) by adding 1.5 * 2^23 (+ 127, the exponent bias): the low mantissa bits
   // of t then hold n + 127, which shifted into the exponent field is 2^n.
   const floatv<B> magic = broadcast<B>(12583039.0f);  // 1.5 * 2^23 + 127
   const floatv<B> t = c * 1.44269504088896341f + magic;
@@ -42,32 +37,30 @@ ONYX_SIMD_BODY inline floatv<B> exp_nonpositive(floatv<B> x) {
   p = p * r + 1.6666665459e-1f;
   p = p * r + 5.0000001201e-1f;
   p = p * (r * r) + (r + 1.0f);
-  p = p * __builtin_bit_cast(floatv<B>, __builtin_bit_cast(intv<B>, t) << 23);
+  return p * __builtin_bit_cast(floatv<B>, __builtin_bit_cast(intv<B>, t) << 23);
+}
+
+// e^x for x <= 0 (softmax's x - max), lane by lane. x below -87.3 (results that would be
+// subnormal, under 1.2e-38) gives exactly 0, so masked (-inf) scores contribute nothing and never
+// make subnormal operands for the next GEMM; NaN stays NaN. Positive x give wrong results:
+// callers guarantee x <= 0.
+template <int64_t B>
+ONYX_SIMD_BODY inline floatv<B> exp_nonpositive(floatv<B> x) {
+  const floatv<B> lo = broadcast<B>(-87.3365479f);  // ln(2^-126): n stays >= -126
+  const floatv<B> c = lo > x ? lo : x;  // one vmaxps; NaN passes through
+  const floatv<B> p = exp_in_range<B>(c);
   return x < lo ? floatv<B>{} : p;
 }
 
-// e^z for any z, lane by lane, z clamped to [ln 2^-126, 88.8] first: the exp_nonpositive
-// polynomial and 2^n, with n up to 128, whose exponent field (255) is +inf. So results past
-// FLT_MAX (z > 88.72) are +inf, those under 2^-126 are 2^-126 times the polynomial (tiny, never
+// e^z for any z, lane by lane, z clamped to [ln 2^-126, 88.8] first: results past FLT_MAX
+// (z > 88.72) are +inf, those under 2^-126 are 2^-126 times the polynomial (tiny, never
 // subnormal), NaN stays NaN (the clamps compare false and pass it on).
 template <int64_t B>
 ONYX_SIMD_BODY inline floatv<B> exp_clamped(floatv<B> z) {
   const floatv<B> lo = broadcast<B>(-87.3365479f), hi = broadcast<B>(88.8f);
   floatv<B> c = lo > z ? lo : z;
   c = c > hi ? hi : c;
-  const floatv<B> magic = broadcast<B>(12583039.0f);  // 1.5 * 2^23 + 127, as exp_nonpositive
-  const floatv<B> t = c * 1.44269504088896341f + magic;
-  const floatv<B> n = t - magic;
-  floatv<B> r = c - n * 0.693359375f;
-  r = r - n * -2.12194440e-4f;
-  floatv<B> p = broadcast<B>(1.9875691500e-4f);
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  p = p * (r * r) + (r + 1.0f);
-  return p * __builtin_bit_cast(floatv<B>, __builtin_bit_cast(intv<B>, t) << 23);
+  return exp_in_range<B>(c);
 }
 
 // 1 / (1 + e^-v). No cancellation on either side: for v << 0 the quotient is 1 / e^-v to the
