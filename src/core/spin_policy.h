@@ -14,8 +14,10 @@ namespace onyx {
 inline constexpr const char* kGompSpinCount = "100000";
 
 // For executables, first thing in main: unless the user chose (OMP_WAIT_POLICY or
-// GOMP_SPINCOUNT set), sets GOMP_SPINCOUNT=kGompSpinCount and re-executes the program once so
-// libgomp sees it. Returns when nothing needed doing, or when exec failed.
+// GOMP_SPINCOUNT set) or asked for thread binding (OMP_PROC_BIND, OMP_PLACES or
+// GOMP_CPU_AFFINITY: libgomp pins the initial thread when it loads, and the pinning would survive
+// the exec), sets GOMP_SPINCOUNT=kGompSpinCount and re-executes the program once so libgomp sees
+// it. Returns when nothing needed doing, or when exec failed.
 void set_spin_policy_and_reexec(char** argv);
 
 }  // namespace onyx

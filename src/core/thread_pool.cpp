@@ -1,6 +1,7 @@
 #include "core/thread_pool.h"
 
 #include <omp.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <exception>
@@ -10,6 +11,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <vector>
 
 namespace onyx {
 
@@ -30,6 +32,32 @@ int ThreadPool::default_num_threads() {
   int n = static_cast<int>(cores.size());
   if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
   return std::max(1, n);
+}
+
+void ThreadPool::spread_threads() const {
+  if (num_threads_ <= 1 || omp_in_parallel()) return;
+  cpu_set_t allowed;
+  CPU_ZERO(&allowed);
+  if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0) return;
+  std::vector<int> cpus;
+  for (int c = 0; c < CPU_SETSIZE; ++c) {
+    if (CPU_ISSET(c, &allowed)) cpus.push_back(c);
+  }
+  if (static_cast<int>(cpus.size()) < num_threads_) return;
+  // The calling thread keeps its CPU; the others take the next ones of the set.
+  const int here = sched_getcpu();
+  const auto at = std::find(cpus.begin(), cpus.end(), here);
+  if (at != cpus.end()) std::rotate(cpus.begin(), at, cpus.end());
+#pragma omp parallel num_threads(num_threads_)
+  {
+    const int t = omp_get_thread_num();
+    if (t > 0 && t < static_cast<int>(cpus.size())) {
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpus[static_cast<size_t>(t)], &one);
+      if (sched_setaffinity(0, sizeof(one), &one) == 0) sched_setaffinity(0, sizeof(allowed), &allowed);
+    }
+  }
 }
 
 void ThreadPool::parallel_for(int64_t n, int64_t grain,

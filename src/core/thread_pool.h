@@ -33,6 +33,12 @@ class ThreadPool {
   // Number of physical cores (falls back to hardware_concurrency).
   static int default_num_threads();
 
+  // Moves the team's threads onto distinct CPUs of the process's CPU set, each for an instant
+  // (its affinity is set to one CPU, then given back whole): fresh OpenMP workers start on
+  // the CPU of the thread that made them, and the scheduler can take several runs to part them,
+  // each of which then pays for two threads taking turns on one CPU. Nothing stays pinned.
+  void spread_threads() const;
+
  private:
   int num_threads_;
 };

@@ -56,6 +56,7 @@ Result<std::unique_ptr<Session>> Session::create_unchecked(ir::Model model,
   const int threads =
       options.intra_op_num_threads > 0 ? options.intra_op_num_threads : ThreadPool::default_num_threads();
   session->pool_ = std::make_unique<ThreadPool>(threads);
+  session->pool_->spread_threads();
   openblas_set_num_threads(threads);
   for (const auto& vi : graph.inputs) {
     (graph.initializers.count(vi.name) ? session->overridable_ : session->inputs_).push_back(vi);

@@ -69,7 +69,9 @@ class Concat final : public OpKernel {
     if (y.numel() == 0) return Status::OK();
     const DataType dt = first.dtype();
     const int64_t threads = ctx.pool() ? ctx.pool()->num_threads() : 1;
-    if (outer < 4 * threads && threads > 1) {
+    // Pieces over the threads only for tensors worth waking a thread for: a shape computation's
+    // Concat of a few int64 values cost 5 ms at 2 threads when the worker slept (the first runs).
+    if (outer < 4 * threads && threads > 1 && y.numel() > kPiece) {
       copy_in_pieces(ctx, xs, axis, outer, inner, row, y);
       return Status::OK();
     }
@@ -90,9 +92,10 @@ class Concat final : public OpKernel {
   // Few outer rows (a batch-1 channel concat has one): the (row, input) runs cut into pieces of
   // at most kPiece elements, spread over the threads. DenseNet-121 at batch 1 copies ~40 MB in
   // its 62 Concats, which on one thread took 11% of its 2-thread run.
+  static constexpr int64_t kPiece = int64_t{1} << 15;  // elements per piece
+
   static void copy_in_pieces(KernelContext& ctx, const std::vector<const Tensor*>& xs, size_t axis,
                              int64_t outer, int64_t inner, int64_t row, Tensor& y) {
-    constexpr int64_t kPiece = int64_t{1} << 15;
     struct Piece {
       const Tensor* t;
       int64_t src, dst, n;

@@ -1,4 +1,6 @@
 #include <gtest/gtest.h>
+#include <omp.h>
+#include <sched.h>
 
 #include <cmath>
 
@@ -86,6 +88,33 @@ TEST(ThreadPool, CoversTheRangeOnce) {
     for (int64_t i = b; i < e; ++i) hits[i]++;
   });
   for (int h : hits) EXPECT_EQ(h, 1);
+}
+
+// spread_threads moves the team's threads and pins none of them: afterwards every thread of the
+// team may run on the whole CPU set again, for team sizes below, at and above the CPU count.
+TEST(ThreadPool, SpreadThreadsLeavesNoThreadPinned) {
+  cpu_set_t before;
+  CPU_ZERO(&before);
+  ASSERT_EQ(sched_getaffinity(0, sizeof(before), &before), 0);
+  const int cpus = CPU_COUNT(&before);
+  for (int n : {1, 2, cpus, cpus + 2}) {
+    ThreadPool pool(n);
+    pool.spread_threads();
+    std::vector<int> same(static_cast<size_t>(n), 0);
+#pragma omp parallel num_threads(n)
+    {
+      cpu_set_t now;
+      CPU_ZERO(&now);
+      const int t = omp_get_thread_num();
+      if (sched_getaffinity(0, sizeof(now), &now) == 0 && CPU_EQUAL(&now, &before)) same[t] = 1;
+    }
+    for (int t = 0; t < n; ++t) EXPECT_EQ(same[static_cast<size_t>(t)], 1) << n << " threads, thread " << t;
+    std::vector<int> hits(100, 0);  // and the pool still works
+    pool.parallel_for(100, 1, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) hits[static_cast<size_t>(i)]++;
+    });
+    for (int h : hits) EXPECT_EQ(h, 1);
+  }
 }
 
 }  // namespace
