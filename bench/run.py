@@ -38,7 +38,8 @@ REPO_DIR = os.path.dirname(BENCH_DIR)
 MODELS_DIR = os.path.join(BENCH_DIR, "models")
 # The order of the table: the manifest may list the models in any order.
 MODEL_ORDER = ["resnet50", "mobilenet_v2", "efficientnet_b0", "densenet121", "vit_s16",
-               "bert_base", "gpt2_small", "lstm_tagger", "gru_tagger", "tree_ensemble"]
+               "bert_base", "bert_base_int8", "gpt2_small", "lstm_tagger", "gru_tagger",
+               "tree_ensemble"]
 
 
 def parse_args():
@@ -170,9 +171,14 @@ def run_case(args, model_path, inputs, threads, known_onyx_error):
 
 
 CHECK_TOLERANCE = 1e-3  # max |onyx - ORT| over max |ORT|, per output
+# Dynamically quantized models: a one-ulp difference in a float activation (another summation
+# order anywhere upstream) can move a value to the next int8 level, and twelve layers carry that
+# on. On BERT-base int8 the two engines differ by ~1.4e-2 while each is ~3.7e-2 from the float
+# model (2026-12-07), so agreement is judged against the quantization's own error.
+INT8_CHECK_TOLERANCE = 5e-2
 
 
-def check_outputs(args, model_path, inputs, threads):
+def check_outputs(args, model_path, inputs, threads, tolerance=CHECK_TOLERANCE):
     """Runs the model once with each engine and compares every output; returns a short verdict."""
     feeds = []
     for name, file in inputs.items():
@@ -204,7 +210,7 @@ def check_outputs(args, model_path, inputs, threads):
             scale = max(float(np.abs(e).max()) if e.size else 0.0, 1e-6)
             worst.append((float(np.abs(e - g).max()) / scale if e.size else 0.0, file[:-4]))
     err, name = max(worst)
-    verdict = "agree" if err <= CHECK_TOLERANCE else "DIFFER"
+    verdict = "agree" if err <= tolerance else "DIFFER"
     return f"{verdict} (max |onyx - ORT| / max |ORT| = {err:.1e}, worst output {name})"
 
 
@@ -387,11 +393,13 @@ def main():
         onyx_error = None  # an error not about time is the same for every case: run it once
         if args.check:
             b = model_batches[0]
+            tolerance = INT8_CHECK_TOLERANCE if entry.get("int8") else CHECK_TOLERANCE
             checks[name] = {"batch": b, "threads": threads_list[0], "verdict": check_outputs(
-                args, model_path, entry["inputs"][str(b)], threads_list[0])}
+                args, model_path, entry["inputs"][str(b)], threads_list[0], tolerance)}
             print(f"[{datetime.datetime.now():%H:%M:%S}] {name} output check: "
                   f"{checks[name]['verdict']}", file=sys.stderr, flush=True)
-        if not args.no_ceiling:
+        # The float FMA peak says nothing of an int8 model's products.
+        if not args.no_ceiling and not entry.get("int8"):
             for batch in model_batches:
                 files = {k: os.path.join(MODELS_DIR, v) for k, v in entry["inputs"][str(batch)].items()}
                 try:

@@ -1,18 +1,20 @@
 // Float matrix product with a constant B through oneDNN's matmul primitive, for FusedMatMul:
 //   C[M, N] = act(A[M, K] @ op(B) + bias), op(B) = B [K, N] or B^T (B stored [N, K])
 // B is reordered once, at load, into the blocked layout oneDNN's brgemm kernels read (the same
-// for every M, so one copy serves every row count), and the bias and activation run inside the
-// primitive while each tile of C is in registers: one pass over C instead of sgemm's result plus
-// a bias pass plus an activation pass. Primitives are made per M on first use and cached.
+// for every M, so one copy serves every row count: ops/common/dnnl_packed_matmul.h), and the
+// bias and activation run inside the primitive while each tile of C is in registers: one pass
+// over C instead of sgemm's result plus a bias pass plus an activation pass.
 #pragma once
 
-#include <map>
 #include <memory>
-#include <mutex>
 
 #include "core/status.h"
 #include "core/thread_pool.h"
 #include "ops/common/activation.h"
+
+namespace onyx::dnnl_util {
+class PackedWeightsMatMul;
+}
 
 namespace onyx::linalg {
 
@@ -36,13 +38,9 @@ class PackedMatMul {
   void unpack(float* b) const;
 
  private:
-  PackedMatMul();
-  struct Impl;
-  struct Primitive;
-  std::shared_ptr<const Primitive> primitive_for(int64_t M) const;
-  std::unique_ptr<Impl> impl_;
-  mutable std::mutex mutex_;
-  mutable std::map<int64_t, std::shared_ptr<const Primitive>> cache_;  // by M; null: unserved
+  explicit PackedMatMul(std::unique_ptr<dnnl_util::PackedWeightsMatMul> core);
+  std::unique_ptr<dnnl_util::PackedWeightsMatMul> core_;
+  int64_t K_ = 0, N_ = 0;
 };
 
 }  // namespace onyx::linalg

@@ -16,6 +16,7 @@
 
 #include "core/float8.h"
 #include "core/sub_byte.h"
+#include "ops/quant/dynamic_quant.h"
 #include "ops/quant/quant_util.h"
 #include "ops/quant/register.h"
 #include "ops/registry.h"
@@ -358,29 +359,11 @@ class DynamicQuantizeLinear final : public OpKernel {
     }
     const float* xp = x->data<float>();
     const int64_t n = x->numel();
-    float lo = 0.f, hi = 0.f;
-    for (int64_t i = 0; i < n; ++i) {
-      if (std::isnan(xp[i])) continue;
-      lo = std::min(lo, xp[i]);
-      hi = std::max(hi, xp[i]);
-    }
-    const float scale = (hi - lo) / 255.f;
-    uint8_t zp = 0;
-    if (scale > 0.f && std::isfinite(scale)) {
-      const float inter = 0.f - lo / scale;
-      zp = static_cast<uint8_t>(quant::round_saturate(inter, 0.0, 0, 255));
-    }
+    const quant::DynamicQuantParams p = quant::dynamic_quant_params(xp, n, ctx.pool());
     Tensor& y = ctx.allocate_output(0, DataType::kUInt8, x->shape());
-    uint8_t* yp = y.data<uint8_t>();
-    if (scale > 0.f && std::isfinite(scale)) {
-      parallel_for(ctx.pool(), n, 1 << 14, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) {
-          yp[i] = static_cast<uint8_t>(quant::round_saturate(xp[i] / scale, zp, 0, 255));
-        }
-      });
-    } else {
-      std::fill(yp, yp + n, uint8_t{0});
-    }
+    quant::quantize_u8(xp, n, p, y.data<uint8_t>(), ctx.pool());
+    const float scale = p.scale;
+    const uint8_t zp = p.zero_point;
     if (ctx.num_outputs() > 1) *ctx.allocate_output(1, DataType::kFloat, {}).data<float>() = scale;
     if (ctx.num_outputs() > 2) *ctx.allocate_output(2, DataType::kUInt8, {}).data<uint8_t>() = zp;
     return Status::OK();

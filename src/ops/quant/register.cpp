@@ -1,5 +1,6 @@
 // The quant family: QuantizeLinear / DequantizeLinear / DynamicQuantizeLinear and the integer
-// matmul / conv ops (MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv).
+// matmul / conv ops (MatMulInteger, QLinearMatMul, ConvInteger, QLinearConv), and onyx
+// DynamicQuantizeMatMul, the fused dynamic quantization of a float matrix product.
 // Uses the nn family's window geometry and im2col (ops/nn/geometry.h, ops/nn/im2col.h).
 #include "ops/quant/register.h"
 
@@ -11,6 +12,7 @@ void register_quant_ops(KernelRegistry& r) {
   register_quantize_linear(r);
   register_integer_matmul(r);
   register_integer_conv(r);
+  register_dynamic_quantize_matmul(r);
 }
 
 }  // namespace onyx

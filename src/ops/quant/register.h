@@ -6,4 +6,5 @@ class KernelRegistry;
 void register_quantize_linear(KernelRegistry& r);
 void register_integer_matmul(KernelRegistry& r);
 void register_integer_conv(KernelRegistry& r);
+void register_dynamic_quantize_matmul(KernelRegistry& r);
 }  // namespace onyx
