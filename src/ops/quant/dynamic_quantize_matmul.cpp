@@ -6,7 +6,8 @@
 // [K]); B int8 or uint8 [K, N]; b_scale float, one value or N; b_zero_point (optional) B's type,
 // one value or N; bias (optional) float [N]. The result is bit for bit the graph's: A is
 // quantized by the operator's own code (dynamic_quant.h), the int32 sums are exact, and the
-// scale product, the conversion and the bias add are the same float operations.
+// scale product, the conversion and the bias add are the same float operations. An activation
+// (attributes `activation`, `activation_params`, as FusedMatMul's) may follow the bias.
 //
 // With a constant B on a CPU with an exact int8 dot product (VNNI / AMX), B is packed once for
 // oneDNN's int8 matmul, which computes sum(a_q * b) without zero points; the zero points then
@@ -19,6 +20,7 @@
 #include <memory>
 #include <vector>
 
+#include "ops/common/activation.h"
 #include "ops/common/simd_dispatch.h"
 #include "ops/linalg/gemm.h"
 #include "ops/quant/dynamic_quant.h"
@@ -63,6 +65,7 @@ Result<std::vector<int32_t>> b_zero_points(const Tensor* zp, DataType b_type, in
 class DynamicQuantizeMatMul final : public OpKernel {
  public:
   Status init(const KernelInfo& info) override {
+    ONYX_ASSIGN_OR_RETURN(activation_, read_activation_attrs(info));
     const Tensor* b = info.constant_input(1);
     if (b == nullptr || b->rank() != 2 ||
         (b->dtype() != DataType::kInt8 && b->dtype() != DataType::kUInt8)) {
@@ -213,6 +216,16 @@ class DynamicQuantizeMatMul final : public OpKernel {
           }
         });
       }
+      // The activation over blocks of rows still in cache (the same elementwise kernels as the
+      // activation's own op).
+      for (int64_t r = r0; r < r1 && activation_.kind != Activation::kNone; r += kActivationRows) {
+        const int64_t n = (std::min(r1, r + kActivationRows) - r) * N;
+        if (dnnl_activation_applies(activation_, n)) {
+          apply_activation_vectorized(activation_, out + r * N, n, nullptr);
+        } else {
+          apply_activation(activation_, out + r * N, n);
+        }
+      }
     });
     return Status::OK();
   }
@@ -253,6 +266,10 @@ class DynamicQuantizeMatMul final : public OpKernel {
     }
   }
 
+  // Rows per activation call: 32 x 3072 floats (BERT's FFN) is 384 KB, within L2.
+  static constexpr int64_t kActivationRows = 32;
+
+  ActivationSpec activation_;
   std::unique_ptr<quant::PackedInt8MatMul> packed_;
   std::vector<int32_t> colsum_;  // of B shifted to int8
   std::vector<int32_t> zb_;      // B's zero points shifted like B

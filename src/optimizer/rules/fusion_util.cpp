@@ -31,7 +31,29 @@ int sole_producer(RewriteContext& ctx, const std::string& v, const char* op) {
   return n.op_type == op && n.domain.empty() ? p : -1;
 }
 
-void import_onyx_domain(RewriteContext& ctx) { ctx.import_domain(kOnyxDomain, 1); }
+void import_onyx_domain(RewriteContext& ctx) {
+  ctx.import_domain(kOnyxDomain, 1);
+}
+
+bool matmul_activation(const ir::Node& act, std::string& name, std::vector<float>& params) {
+  name = act.op_type;
+  params.clear();
+  if (act.domain.empty() &&
+      (act.op_type == "Relu" || act.op_type == "Sigmoid" || act.op_type == "Tanh")) {
+    return true;
+  }
+  if (act.domain.empty() && act.op_type == "LeakyRelu") {
+    const ir::Attribute* a = act.find_attribute("alpha");
+    params = {a ? a->f : 0.01f};
+    return true;
+  }
+  if (act.op_type == "Gelu" && act.domain == kOnyxDomain) {
+    const ir::Attribute* ap = act.find_attribute("approximate");
+    name = ap != nullptr && ap->s == "tanh" ? "GeluTanh" : "Gelu";
+    return true;
+  }
+  return false;
+}
 
 Tensor from_doubles(const std::vector<double>& values, DataType dtype, Shape shape) {
   Tensor t(dtype, std::move(shape));

@@ -27,6 +27,10 @@ void import_onyx_domain(RewriteContext& ctx);
 void fuse_into(RewriteContext& ctx, int i, const char* fused_op, const std::string& out,
                const std::function<void(ir::Node&)>& edit);
 
+// The `activation` / `activation_params` a matrix-product fusion gives node `act` (Relu,
+// LeakyRelu, Sigmoid, Tanh, onyx Gelu in either form); false for other nodes.
+bool matmul_activation(const ir::Node& act, std::string& name, std::vector<float>& params);
+
 // A tensor of element type `dtype` (a float type) holding `values`.
 Tensor from_doubles(const std::vector<double>& values, DataType dtype, Shape shape);
 

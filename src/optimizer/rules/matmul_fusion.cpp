@@ -184,18 +184,9 @@ int gemm_as_fused(RewriteContext& ctx, const std::string& v) {
 bool fuse_matmul_activation(RewriteContext& ctx, int i) {
   const ir::Node& act = ctx.node(i);
   if (act.inputs.empty() || act.outputs.size() != 1) return false;
-  std::string name = act.op_type;
+  std::string name;
   std::vector<float> params;
-  if (act.op_type == "Relu" || act.op_type == "Sigmoid" || act.op_type == "Tanh") {
-  } else if (act.op_type == "LeakyRelu") {
-    const ir::Attribute* a = act.find_attribute("alpha");
-    params = {a ? a->f : 0.01f};
-  } else if (act.op_type == "Gelu" && act.domain == kOnyxDomain) {
-    const ir::Attribute* ap = act.find_attribute("approximate");
-    name = ap != nullptr && ap->s == "tanh" ? "GeluTanh" : "Gelu";
-  } else {
-    return false;
-  }
+  if (!fusion::matmul_activation(act, name, params)) return false;
   int p = fusable_matmul(ctx, act.inputs[0], "activation");
   bool gemm = false;
   if (p < 0) {

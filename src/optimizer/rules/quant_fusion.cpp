@@ -4,7 +4,8 @@
 //   (a_q, a_scale, a_zp) = DynamicQuantizeLinear(A)
 //   Mul(Cast<float>(MatMulInteger(a_q, B, a_zp, b_zp)), Mul(a_scale, b_scale))  [-> Add bias]
 // B (int8 / uint8, 2-D), b_zp (B's type) and b_scale (float) must be constants of one or N
-// values; the bias a float constant of N values. Cast and MatMulInteger must have the one
+// values; the bias a float constant of N values; an activation after it (Relu, LeakyRelu,
+// Sigmoid, Tanh, Gelu) fuses as FusedMatMul's does. Cast and MatMulInteger must have the one
 // reader each; DynamicQuantizeLinear and the scale product may feed other products too (each
 // fused node quantizes A itself; the originals go when nothing reads them any more).
 #include "optimizer/rewrite.h"
@@ -97,6 +98,7 @@ bool fuse_dynamic_quantize_matmul_bias(RewriteContext& ctx, int i) {
     const ir::Node& f = ctx.node(p);
     if (f.op_type != kFusedOp || f.domain != kOnyxDomain) continue;
     if (f.inputs.size() > 4 && !f.inputs[4].empty()) continue;  // has its bias already
+    if (f.find_attribute("activation") != nullptr) continue;    // the bias comes first
     const Tensor* b = ctx.constant(f.inputs[1]);
     const Tensor* bias = ctx.constant(add.inputs[1 - side]);
     if (b == nullptr || bias == nullptr || bias->dtype() != DataType::kFloat || bias->rank() != 1 ||
@@ -114,6 +116,32 @@ bool fuse_dynamic_quantize_matmul_bias(RewriteContext& ctx, int i) {
   return false;
 }
 
+// An activation after DynamicQuantizeMatMul (and its bias): applied in the same pass.
+bool fuse_dynamic_quantize_matmul_activation(RewriteContext& ctx, int i) {
+  const ir::Node& act = ctx.node(i);
+  if (act.inputs.empty() || act.outputs.size() != 1 || !ctx.single_consumer(act.inputs[0])) {
+    return false;
+  }
+  std::string name;
+  std::vector<float> params;
+  if (!fusion::matmul_activation(act, name, params)) return false;
+  const int p = ctx.producer_index(act.inputs[0]);
+  if (p < 0 || ctx.is_removed(p)) return false;
+  const ir::Node& f = ctx.node(p);
+  if (f.op_type != kFusedOp || f.domain != kOnyxDomain ||
+      f.find_attribute("activation") != nullptr) {
+    return false;
+  }
+  const std::string out = act.outputs[0];
+  ctx.remove_node(i);
+  fusion::fuse_into(ctx, p, kFusedOp, out, [&](ir::Node& n) {
+    n.attributes.push_back(rules::make_string_attr("activation", name));
+    if (!params.empty())
+      n.attributes.push_back(rules::make_floats_attr("activation_params", params));
+  });
+  return true;
+}
+
 }  // namespace
 
 void add_quant_fusion_rules(std::vector<RewriteRule>& rules) {
@@ -121,6 +149,10 @@ void add_quant_fusion_rules(std::vector<RewriteRule>& rules) {
       {"fuse_dynamic_quantize_matmul", kExtended, {"Mul"}, fuse_dynamic_quantize_matmul});
   rules.push_back(
       {"fuse_dynamic_quantize_matmul_bias", kExtended, {"Add"}, fuse_dynamic_quantize_matmul_bias});
+  rules.push_back({"fuse_dynamic_quantize_matmul_activation",
+                   kExtended,
+                   {"Relu", "LeakyRelu", "Sigmoid", "Tanh", "onyx:Gelu"},
+                   fuse_dynamic_quantize_matmul_activation});
 }
 
 }  // namespace onyx::opt

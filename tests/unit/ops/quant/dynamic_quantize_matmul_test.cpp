@@ -234,6 +234,31 @@ TEST(DynamicQuantizeMatMul, FusedEqualsTheQuantizedGraphBitForBit) {
   EXPECT_EQ(cases, 2 * 3 * 4 * 3 * 4);
 }
 
+// An activation after the product and its bias is applied in the same pass (block by block of
+// rows: both the oneDNN / own vectorized path on large blocks and the scalar one on small).
+TEST(DynamicQuantizeMatMul, ActivationAfterTheBiasFuses) {
+  for (const char* act : {"Relu", "Sigmoid", "Tanh"}) {
+    for (const Shape& a_shape : {Shape{130, 64}, Shape{3, 64}}) {
+      SCOPED_TRACE(::testing::Message() << act << " " << shape_to_string(a_shape));
+      QuantizedMatMul q;
+      q.K = 64;
+      q.N = 70;
+      q.bias = true;
+      q.a_shape = a_shape;
+      ModelBuilder b = quantized_matmul_model(q);
+      b.model.graph.nodes.back().outputs = {"pre"};
+      b.node(act, {"pre"}, {"y"});
+      ir::Model m = b.model;
+      optimize(m, 2);
+      ASSERT_EQ(m.graph.nodes.size(), 1u);
+      const ir::Attribute* a = m.graph.nodes[0].find_attribute("activation");
+      ASSERT_NE(a, nullptr);
+      EXPECT_EQ(a->s, act);
+      expect_same_results(b.model, {{"x", Value(random_floats(a_shape, 31, -2.f, 2.f))}}, 2, 1e-6);
+    }
+  }
+}
+
 // Q, K and V read one quantized activation: each product fuses and quantizes it itself.
 TEST(DynamicQuantizeMatMul, OneQuantizedInputFeedsSeveralProducts) {
   QuantizedMatMul q;
