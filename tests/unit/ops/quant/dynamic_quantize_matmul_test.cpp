@@ -82,6 +82,31 @@ TEST(DynamicQuant, RoundsHalfToEvenSaturatesAndSendsNaNToTheZeroPoint) {
   });
 }
 
+// Values next to the ties of x / scale with a scale whose reciprocal is inexact: the product by
+// the reciprocal must not round to the other integer there.
+TEST(DynamicQuant, NearTiesRoundAsTheDivisionDoes) {
+  for (float scale : {0.1f, 0.0137f, 3.3f, 1e-5f}) {
+    for (uint8_t zp : {uint8_t{0}, uint8_t{128}, uint8_t{255}}) {
+      quant::DynamicQuantParams p;
+      p.scale = scale;
+      p.zero_point = zp;
+      std::vector<float> x;
+      for (int k = -1100; k <= 1100; ++k) {
+        float v = (static_cast<float>(k) + 0.5f) * scale;
+        for (int step = 0; step < 3; ++step) v = std::nextafter(v, -INFINITY);
+        for (int step = 0; step < 7; ++step, v = std::nextafter(v, INFINITY)) x.push_back(v);
+      }
+      for_each_isa([&] {
+        std::vector<uint8_t> y(x.size());
+        quant::quantize_u8(x.data(), static_cast<int64_t>(x.size()), p, y.data(), nullptr);
+        for (size_t i = 0; i < x.size(); ++i) {
+          ASSERT_EQ(y[i], reference_value(x[i], p)) << "scale " << scale << " x " << x[i];
+        }
+      });
+    }
+  }
+}
+
 TEST(DynamicQuant, MatchesTheOperatorDefinition) {
   ThreadPool pool(2);
   std::mt19937 rng(7);
