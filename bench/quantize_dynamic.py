@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Writes bench/models/bert_base_int8/: the exported BERT-base (bench/export_models.py) with
-dynamic int8 quantization, in the form onnxruntime.quantization.quantize_dynamic gives it with
+"""Writes bench/models/bert_base_int8/ and gpt2_small_int8/: the exported BERT-base and GPT-2
+(bench/export_models.py) with dynamic int8 quantization, in the form onnxruntime.quantization.quantize_dynamic gives it with
 its defaults (QOperator format, int8 weights, per tensor, symmetric): every MatMul whose
 weights are a 2-D constant becomes
 
@@ -8,7 +8,7 @@ weights are a 2-D constant becomes
     y = Mul(Cast<float>(MatMulInteger(x_q, W_q, x_zp, W_zp)), Mul(x_scale, W_scale))
 
 with W_q = round(W / W_scale), W_scale = max|W| / 127, W_zp = 0. Like quantize_dynamic it leaves
-Gemm nodes (here the attention output projections) in float. The inputs are bert_base's.
+Gemm nodes (here the attention output projections) in float. The inputs are the float models'.
 We write the rewrite ourselves (onnxruntime's Python package is not installable here).
 
   /usr/bin/python3 bench/quantize_dynamic.py
@@ -23,7 +23,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
 MODELS_DIR = os.path.join(BENCH_DIR, "models")
-SOURCE, NAME = "bert_base", "bert_base_int8"
+SOURCES = ["bert_base", "gpt2_small"]  # each becomes <name>_int8
 
 
 def quantize(model):
@@ -68,25 +68,28 @@ def main():
         sys.exit("quantize_dynamic.py: run bench/export_models.py first")
     with open(manifest_path) as f:
         manifest = json.load(f)
-    if SOURCE not in manifest:
-        sys.exit(f"quantize_dynamic.py: {SOURCE} is not exported")
-    source = manifest[SOURCE]
-    model = onnx.load(os.path.join(MODELS_DIR, source["model"]))
-    count = quantize(model)
-    onnx.checker.check_model(model)
-    out_dir = os.path.join(MODELS_DIR, NAME)
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, "model.onnx")
-    onnx.save(model, path)
-    manifest[NAME] = {"model": os.path.relpath(path, MODELS_DIR),
-                      "description": source["description"] + ", dynamic int8 quantization of its "
-                                     f"{count} MatMuls (quantize_dynamic's form)",
-                      "parameters": source.get("parameters"),
-                      "int8": True,
-                      "inputs": source["inputs"]}
-    with open(manifest_path, "w") as f:
-        json.dump(manifest, f, indent=2)
-    print(f"{NAME}: {count} MatMuls quantized, {os.path.getsize(path) / 1e6:.1f} MB")
+    for source_name in SOURCES:
+        if source_name not in manifest:
+            print(f"quantize_dynamic.py: {source_name} is not exported, skipped", file=sys.stderr)
+            continue
+        source = manifest[source_name]
+        name = source_name + "_int8"
+        model = onnx.load(os.path.join(MODELS_DIR, source["model"]))
+        count = quantize(model)
+        onnx.checker.check_model(model)
+        out_dir = os.path.join(MODELS_DIR, name)
+        os.makedirs(out_dir, exist_ok=True)
+        path = os.path.join(out_dir, "model.onnx")
+        onnx.save(model, path)
+        manifest[name] = {"model": os.path.relpath(path, MODELS_DIR),
+                          "description": source["description"] + ", dynamic int8 quantization of "
+                                         f"its {count} MatMuls (quantize_dynamic's form)",
+                          "parameters": source.get("parameters"),
+                          "int8": True,
+                          "inputs": source["inputs"]}
+        with open(manifest_path, "w") as f:
+            json.dump(manifest, f, indent=2)
+        print(f"{name}: {count} MatMuls quantized, {os.path.getsize(path) / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":

@@ -38,8 +38,8 @@ REPO_DIR = os.path.dirname(BENCH_DIR)
 MODELS_DIR = os.path.join(BENCH_DIR, "models")
 # The order of the table: the manifest may list the models in any order.
 MODEL_ORDER = ["resnet50", "mobilenet_v2", "efficientnet_b0", "densenet121", "vit_s16",
-               "bert_base", "bert_base_int8", "gpt2_small", "lstm_tagger", "gru_tagger",
-               "tree_ensemble"]
+               "bert_base", "bert_base_int8", "gpt2_small", "gpt2_small_int8", "lstm_tagger",
+               "gru_tagger", "tree_ensemble"]
 
 
 def parse_args():
