@@ -38,8 +38,8 @@ REPO_DIR = os.path.dirname(BENCH_DIR)
 MODELS_DIR = os.path.join(BENCH_DIR, "models")
 # The order of the table: the manifest may list the models in any order.
 MODEL_ORDER = ["resnet50", "mobilenet_v2", "efficientnet_b0", "densenet121", "vit_s16",
-               "bert_base", "bert_base_int8", "gpt2_small", "gpt2_small_int8", "lstm_tagger",
-               "gru_tagger", "tree_ensemble"]
+               "bert_base", "gpt2_small", "lstm_tagger", "gru_tagger", "tree_ensemble",
+               "resnet50_qdq", "bert_base_int8", "gpt2_small_int8"]
 
 
 def parse_args():
@@ -50,6 +50,9 @@ def parse_args():
     p.add_argument("--models", help="comma-separated subset of the models (default: all exported)")
     p.add_argument("--variants", action="store_true",
                    help="run the further models of the same families (export_models.py --variants)")
+    p.add_argument("--int8", action="store_true",
+                   help="run the quantized models (quantize_dynamic.py, quantize_static.py), which "
+                        "form a suite of their own with their own geometric means")
     p.add_argument("--threads", default="1,2", help="intra-op thread counts (default 1,2)")
     p.add_argument("--batches", default="1,8",
                    help="batch sizes (default 1,8; a model with none of them, like the tree "
@@ -372,9 +375,12 @@ def main():
     if version is None:
         sys.exit("run.py: onnxruntime-node is not installed: run bash bench/setup.sh")
     names = [m for m in MODEL_ORDER if m in manifest] + sorted(set(manifest) - set(MODEL_ORDER))
-    # The variants (export_models.py --variants) only with --variants, or named in --models.
+    # The variants (export_models.py --variants) only with --variants, the quantized models only
+    # with --int8, or named in --models.
     variants = [m for m in names if manifest[m].get("variant")]
-    names = variants if args.variants else [m for m in names if m not in variants]
+    int8 = [m for m in names if manifest[m].get("int8")]
+    names = variants if args.variants else int8 if args.int8 else \
+        [m for m in names if m not in variants and m not in int8]
     if args.models:
         wanted = [m for m in args.models.split(",") if m]
         missing = [m for m in wanted if m not in manifest]

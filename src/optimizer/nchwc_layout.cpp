@@ -1,5 +1,6 @@
 #include "optimizer/nchwc_layout.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <optional>
@@ -193,6 +194,10 @@ class Pass {
       return;
     }
     if (n.op_type == "Relu" && fuse_relu_into_channel_scale(n)) return;
+    if (per_tensor_quantization(n)) {
+      n.inputs[0] = blocked_.at(n.inputs[0]);
+      return make_output_blocked(n, 0, real_of(n.inputs[0]));
+    }
     if (unary_ops().count(n.op_type)) {
       if (!same_shape(n.inputs[0], n.outputs[0])) return;
       n.inputs[0] = blocked_.at(n.inputs[0]);
@@ -210,6 +215,40 @@ class Pass {
       return;
     }
     if (n.op_type == "BatchNormalization") return convert_batch_norm(n);
+  }
+
+  // QuantizeLinear / DequantizeLinear with one constant scale and zero point map each element
+  // on its own, and 0 to 0 through a Quantize -> Dequantize pair (the padded channels stay
+  // zero), so a QDQ model's convolutions keep the blocked layout between them. A quantized
+  // value is only kept blocked when every reader is such a DequantizeLinear: the reorders are
+  // float-only.
+  bool per_tensor_quantization(const ir::Node& n) const {
+    const bool q = n.op_type == "QuantizeLinear", dq = n.op_type == "DequantizeLinear";
+    if (!(q || dq) || n.inputs.size() < 2 || n.find_attribute("block_size") != nullptr) {
+      return false;
+    }
+    for (size_t i = 1; i < n.inputs.size(); ++i) {
+      if (n.inputs[i].empty()) continue;
+      const Tensor* t = constant(n.inputs[i]);
+      if (t == nullptr || t->numel() != 1) return false;
+    }
+    if (!q) return is_float(n.outputs[0]);
+    if (uses_.count(n.outputs[0]) == 0) return false;
+    int readers = 0;
+    for (const auto& m : g_.nodes) {
+      if (std::find(m.inputs.begin(), m.inputs.end(), n.outputs[0]) == m.inputs.end()) continue;
+      if (m.op_type != "DequantizeLinear" || !m.domain.empty() || m.inputs[0] != n.outputs[0]) {
+        return false;
+      }
+      for (size_t i = 1; i < m.inputs.size(); ++i) {
+        const Tensor* t = m.inputs[i].empty() ? nullptr : constant(m.inputs[i]);
+        if (!m.inputs[i].empty() && (t == nullptr || t->numel() != 1)) return false;
+      }
+      if (m.find_attribute("block_size") != nullptr) return false;
+      ++readers;
+    }
+    // Graph outputs and subgraph captures count in uses_ but are no node's input.
+    return readers == uses_.at(n.outputs[0]);
   }
 
   // Relu(NchwcChannelScale(x)) -> NchwcChannelScale(x, activation = Relu): the

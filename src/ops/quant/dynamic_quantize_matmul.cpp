@@ -5,7 +5,7 @@
 // as one node (the optimizer's fuse_dynamic_quantize_matmul). Inputs: A float [.., M, K] (or
 // [K]); B int8 or uint8 [K, N]; b_scale float, one value or N; b_zero_point (optional) B's type,
 // one value or N; bias (optional) float [N]. The result is bit for bit the graph's: A is
-// quantized by the operator's own code (dynamic_quant.h), the int32 sums are exact, and the
+// quantized by the operator's own code (linear_quant.h), the int32 sums are exact, and the
 // scale product, the conversion and the bias add are the same float operations. An activation
 // (attributes `activation`, `activation_params`, as FusedMatMul's) may follow the bias.
 //
@@ -23,7 +23,7 @@
 #include "ops/common/activation.h"
 #include "ops/common/simd_dispatch.h"
 #include "ops/linalg/gemm.h"
-#include "ops/quant/dynamic_quant.h"
+#include "ops/quant/linear_quant.h"
 #include "ops/quant/int8_matmul.h"
 #include "ops/quant/register.h"
 #include "ops/registry.h"

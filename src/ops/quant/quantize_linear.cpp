@@ -16,7 +16,7 @@
 
 #include "core/float8.h"
 #include "core/sub_byte.h"
-#include "ops/quant/dynamic_quant.h"
+#include "ops/quant/linear_quant.h"
 #include "ops/quant/quant_util.h"
 #include "ops/quant/register.h"
 #include "ops/registry.h"
@@ -178,6 +178,16 @@ class QuantizeLinear final : public OpKernel {
     }
 
     Tensor& y = ctx.allocate_output(0, out_dt, x->shape());
+    // One float scale and zero point, float x, 8-bit y: the vectorized path (linear_quant.h).
+    const bool eight_bit = out_dt == DataType::kUInt8 || out_dt == DataType::kInt8;
+    if (eight_bit && x->dtype() == DataType::kFloat && scale->dtype() == DataType::kFloat &&
+        prec == Precision::kFloat && sc->size() == 1 && (*sc)[0] > 0.0 &&
+        std::isfinite((*sc)[0])) {
+      quant::quantize_8bit(x->data<float>(), x->numel(), static_cast<float>((*sc)[0]),
+                           static_cast<int32_t>(zpv[0]), out_dt == DataType::kInt8,
+                           y.raw_data(), ctx.pool());
+      return Status::OK();
+    }
     // Packed outputs are computed one byte per element here, then packed into y.
     Tensor staging = y;
     if (is_sub_byte(out_dt)) {
@@ -299,6 +309,14 @@ class DequantizeLinear final : public OpKernel {
       zpv = std::move(*z);
     }
     Tensor& y = ctx.allocate_output(0, out_dt, x->shape());
+    // 8-bit x, one float scale and zero point, float y: the vectorized path (linear_quant.h).
+    if ((x->dtype() == DataType::kUInt8 || x->dtype() == DataType::kInt8) &&
+        scale->dtype() == DataType::kFloat && out_dt == DataType::kFloat && sc->size() == 1) {
+      quant::dequantize_8bit(x->raw_data(), x->numel(), x->dtype() == DataType::kInt8,
+                             static_cast<float>((*sc)[0]), static_cast<int32_t>(zpv[0]),
+                             y.data<float>(), ctx.pool());
+      return Status::OK();
+    }
     ThreadPool* pool = ctx.pool();
     return dispatch<FloatTypes>(out_dt, [&]<typename Y>() -> Status {
       Y* yp = y.data<Y>();

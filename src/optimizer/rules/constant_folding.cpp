@@ -14,7 +14,8 @@ namespace onyx::opt {
 namespace {
 
 // A folded output may be larger than the inputs it replaces (Expand, Tile, ConstantOfShape):
-// beyond this, the node stays, so folding never inflates a model much.
+// beyond this, the node stays, so folding never inflates a model much. (A node whose outputs
+// have its first input's element count is exempt: only a wider element type can grow it.)
 constexpr size_t kMaxGrowthBytes = size_t{4} << 20;
 
 // Evaluates node `n` on constant inputs with its registered kernel; empty on any failure (the
@@ -77,8 +78,14 @@ bool fold_constant(RewriteContext& ctx, int i) {
   std::vector<Tensor> out = evaluate(n, inputs, ctx.registry());
   if (out.size() != n.outputs.size()) return false;
   size_t out_bytes = 0;
-  for (const Tensor& t : out) out_bytes += t.nbytes();
-  if (out_bytes > in_bytes + kMaxGrowthBytes) return false;
+  bool elementwise = !inputs.empty() && inputs[0] != nullptr;
+  for (const Tensor& t : out) {
+    out_bytes += t.nbytes();
+    elementwise = elementwise && t.numel() == inputs[0]->numel();
+  }
+  // Outputs of the first input's element count only widen the element type (DequantizeLinear
+  // of int8 weights: 4x), which is no inflation to guard against: they always fold.
+  if (!elementwise && out_bytes > in_bytes + kMaxGrowthBytes) return false;
   const std::vector<std::string> names = n.outputs;
   ctx.remove_node(i);
   for (size_t k = 0; k < names.size(); ++k) {

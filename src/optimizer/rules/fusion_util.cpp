@@ -31,9 +31,7 @@ int sole_producer(RewriteContext& ctx, const std::string& v, const char* op) {
   return n.op_type == op && n.domain.empty() ? p : -1;
 }
 
-void import_onyx_domain(RewriteContext& ctx) {
-  ctx.import_domain(kOnyxDomain, 1);
-}
+void import_onyx_domain(RewriteContext& ctx) { ctx.import_domain(kOnyxDomain, 1); }
 
 bool matmul_activation(const ir::Node& act, std::string& name, std::vector<float>& params) {
   name = act.op_type;

@@ -212,6 +212,61 @@ TEST(NchwcLayout, ChannelsThatAreNotMultiplesOfTheBlockArePadded) {
   }
 }
 
+// A QDQ model (quantize_static's form): per-tensor QuantizeLinear -> DequantizeLinear pairs
+// between the convolutions keep the blocked layout, padded channels included (0 quantizes to
+// the zero point and comes back as 0). A quantized value read by anything but such a
+// DequantizeLinear (here a graph output) stays plain.
+TEST(NchwcLayout, PerTensorQuantizeDequantizePairsStayBlocked) {
+  Builder b;
+  b.model.graph.inputs.push_back(
+      {"x", ir::TypeInfo::tensor(DataType::kFloat, std::vector<ir::Dim>{
+                                     ir::Dim::named("batch"), ir::Dim::known(3),
+                                     ir::Dim::known(10), ir::Dim::known(10)}), {}});
+  b.model.graph.initializers["s"] = make<float>({0.02f}, {});
+  b.model.graph.initializers["z"] = make<uint8_t>({3}, {});
+  b.model.graph.initializers["s2"] = make<float>({0.05f}, {});
+  b.model.graph.initializers["z2"] = make<uint8_t>({128}, {});
+  b.conv("x", "c1", 3, 24, 3);
+  b.node("Relu", {"c1"}, {"r1"});
+  b.node("QuantizeLinear", {"r1", "s", "z"}, {"q1"});
+  b.node("DequantizeLinear", {"q1", "s", "z"}, {"d1"});
+  b.conv("d1", "c2", 24, 24, 3);
+  b.node("QuantizeLinear", {"c2", "s2", "z2"}, {"q2"});
+  b.node("DequantizeLinear", {"q2", "s2", "z2"}, {"d2"});
+  b.node("Add", {"d1", "d2"}, {"sum"});
+  b.node("QuantizeLinear", {"sum", "s2", "z2"}, {"q3"});
+  b.node("DequantizeLinear", {"q3", "s2", "z2"}, {"d3"});
+  b.node("GlobalAveragePool", {"d3"}, {"pooled"});
+  b.model.graph.outputs.push_back({"pooled", {}, {}});
+  b.model.graph.outputs.push_back({"q2", {}, {}});  // a quantized value wanted plain
+  auto plain = load(b.model, 0);
+  auto blocked = load(b.model, 3);
+  ASSERT_TRUE(plain && blocked);
+  const ir::Model& opt = blocked->model();
+  EXPECT_EQ(count(opt, "NchwcConv"), 2);
+  // q2's QuantizeLinear reads c2 plain (one reorder), and pooled comes back plain (one more).
+  EXPECT_EQ(count(opt, "ReorderFromNchwc"), 2);
+  Tensor x = random_weights({2, 3, 10, 10}, 300, -1.f, 1.f);
+  auto a = plain->run({{"x", Value(x)}});
+  auto c = blocked->run({{"x", Value(x)}});
+  ASSERT_TRUE(a.ok() && c.ok());
+  // The convolutions' float sums may round apart by an ulp, which can move a value across a
+  // quantization step: at most one step apart.
+  const Tensor &pa = (*a)[0].tensor(), &pc = (*c)[0].tensor();
+  for (int64_t i = 0; i < pa.numel(); ++i) {
+    ASSERT_NEAR(pa.data<float>()[i], pc.data<float>()[i], 0.05 / 100 + 1e-6) << i;
+  }
+  const Tensor &qa = (*a)[1].tensor(), &qc = (*c)[1].tensor();
+  ASSERT_EQ(qa.shape(), qc.shape());
+  int apart = 0;
+  for (int64_t i = 0; i < qa.numel(); ++i) {
+    const int d = qa.data<uint8_t>()[i] - qc.data<uint8_t>()[i];
+    ASSERT_LE(std::abs(d), 1) << i;
+    apart += d != 0;
+  }
+  EXPECT_LE(apart, qa.numel() / 100);
+}
+
 TEST(NchwcLayout, CanBeDisabledByName) {
   auto unoptimized = load(small_cnn(), 0);  // typed by shape inference, not rewritten
   ASSERT_TRUE(unoptimized);

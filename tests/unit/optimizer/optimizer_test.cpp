@@ -60,6 +60,24 @@ TEST(Optimizer, ConstantSubgraphsFoldIntoInitializers) {
   expect_same_results(b.model, {{"x", Value(random_tensor({3}, 2))}});
 }
 
+// Folding may not inflate a model by more than a few MB (Expand, Tile), but a node that only
+// widens its input's elements folds whatever the size: DequantizeLinear of int8 weights
+// (a QDQ model's 3x3 512-channel convolution: 2.4 MB of int8, 9.4 MB of float).
+TEST(Optimizer, LargeDequantizedWeightsFoldButLargeExpandsDoNot) {
+  ModelBuilder b;
+  b.input("x", {1, 512}).output("y").output("z");
+  Tensor wq(DataType::kInt8, {512, 4608});
+  for (int64_t i = 0; i < wq.numel(); ++i) wq.data<int8_t>()[i] = static_cast<int8_t>(i % 255 - 127);
+  b.constant("wq", wq).constant("s", make<float>({0.01f}, {})).constant("zp", make<int8_t>({0}, {}));
+  b.constant("one", make<float>({1.f}, {1, 1})).constant("shape", make<int64_t>({4096, 512}, {2}));
+  b.node("DequantizeLinear", {"wq", "s", "zp"}, {"w"}).node("MatMul", {"x", "w"}, {"y"});
+  b.node("Expand", {"one", "shape"}, {"big"}).node("Add", {"x", "big"}, {"z"});
+  ir::Model m = b.model;
+  optimize(m, 1);
+  EXPECT_EQ(count_op(m, "DequantizeLinear"), 0);
+  EXPECT_EQ(count_op(m, "Expand"), 1);  // 8 MB out of 4 bytes stays a node
+}
+
 TEST(Optimizer, RandomOpsAreNeverFolded) {
   ModelBuilder b;
   b.output("y").node("RandomUniform", {}, {"y"}, {attr_ints("shape", {2})});

@@ -1,4 +1,4 @@
-// Dynamic int8 quantization: DynamicQuantizeLinear's vectorized arithmetic (dynamic_quant.h)
+// Dynamic int8 quantization: DynamicQuantizeLinear's vectorized arithmetic (linear_quant.h)
 // against the operator's definition, and onyx DynamicQuantizeMatMul, the fusion of the graph
 // onnxruntime's quantize_dynamic writes, bit for bit against that graph run op by op — on the
 // packed oneDNN int8 path (where the CPU has VNNI / AMX) and on the exact double path.
@@ -10,8 +10,8 @@
 #include <random>
 
 #include "ops/common/simd_dispatch.h"
-#include "ops/quant/dynamic_quant.h"
 #include "ops/quant/int8_matmul.h"
+#include "ops/quant/linear_quant.h"
 #include "ops/quant/quant_util.h"
 #include "optimizer/model_builder.h"
 
@@ -129,6 +129,39 @@ TEST(DynamicQuant, MatchesTheOperatorDefinition) {
           ASSERT_EQ(y[static_cast<size_t>(i)], reference_value(x[static_cast<size_t>(i)], want))
               << "n " << n << " variant " << variant << " at " << i << " x "
               << x[static_cast<size_t>(i)];
+        }
+      });
+    }
+  }
+}
+
+// QuantizeLinear / DequantizeLinear's per-tensor 8-bit paths against the definitions, int8 and
+// uint8, every ISA, lengths around the vector width, NaN and infinities included.
+TEST(LinearQuant, QuantizeAndDequantizeMatchTheDefinitions) {
+  ThreadPool pool(2);
+  std::mt19937 rng(3);
+  std::normal_distribution<float> normal(0.f, 40.f);
+  for (bool is_signed : {false, true}) {
+    for (int64_t n : {1, 15, 33, 40000}) {
+      std::vector<float> x(static_cast<size_t>(n));
+      for (float& v : x) v = normal(rng);
+      x[0] = std::numeric_limits<float>::infinity();
+      if (n > 2) x[2] = std::numeric_limits<float>::quiet_NaN();
+      const int32_t zp = is_signed ? -5 : 131;
+      const float scale = 0.37f;
+      const int64_t lo = is_signed ? -128 : 0, hi = is_signed ? 127 : 255;
+      for_each_isa([&] {
+        std::vector<uint8_t> q(static_cast<size_t>(n));
+        quant::quantize_8bit(x.data(), n, scale, zp, is_signed, q.data(), &pool);
+        std::vector<float> back(static_cast<size_t>(n));
+        quant::dequantize_8bit(q.data(), n, is_signed, scale, zp, back.data(), &pool);
+        for (int64_t i = 0; i < n; ++i) {
+          const int64_t want = quant::round_saturate(x[static_cast<size_t>(i)] / scale, zp, lo, hi);
+          const int64_t got = is_signed ? int64_t{static_cast<int8_t>(q[static_cast<size_t>(i)])}
+                                        : int64_t{q[static_cast<size_t>(i)]};
+          ASSERT_EQ(got, want) << "x " << x[static_cast<size_t>(i)];
+          const float want_back = static_cast<float>(static_cast<double>(got - zp) * scale);
+          ASSERT_EQ(back[static_cast<size_t>(i)], want_back);
         }
       });
     }

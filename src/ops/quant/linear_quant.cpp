@@ -1,7 +1,8 @@
-#include "ops/quant/dynamic_quant.h"
+#include "ops/quant/linear_quant.h"
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "ops/common/simd_dispatch.h"
@@ -15,6 +16,7 @@ constexpr int64_t kChunk = 1 << 16;  // elements per task of the min/max pass
 
 using V = simd::floatv<kLanes>;
 typedef uint8_t U8x16 __attribute__((vector_size(kLanes)));
+typedef int8_t I8x16 __attribute__((vector_size(kLanes)));
 typedef int32_t I32x16 __attribute__((vector_size(kLanes * 4)));
 
 }  // namespace
@@ -72,32 +74,77 @@ void quantize_u8(const float* x, int64_t n, const DynamicQuantParams& p, uint8_t
     std::fill(y, y + n, uint8_t{0});
     return;
   }
-  const float scale = p.scale, zp = static_cast<float>(p.zero_point);
+  quantize_8bit(x, n, p.scale, p.zero_point, false, y, pool);
+}
+
+namespace {
+
+// y = saturate(round(x / scale) + zp) into [lo, hi], stored as T (uint8_t or int8_t).
+template <typename T, typename TV>
+void quantize_to(const float* x, int64_t n, float scale, float zp, T* y, const ThreadPool* pool) {
+  const float lo = static_cast<float>(std::numeric_limits<T>::min());
+  const float hi = static_cast<float>(std::numeric_limits<T>::max());
   parallel_for(pool, n, 1 << 14, [&](int64_t begin, int64_t end) {
     simd::with_widest_simd([&]() ONYX_SIMD_BODY {
       // Adding and subtracting 1.5 * 2^23 rounds a float of magnitude below 2^22 to the nearest
       // integer, ties to even (the default rounding mode), as std::nearbyint does; larger
-      // magnitudes saturate either way. The division is the operator's own, x / scale in float.
+      // magnitudes saturate either way. The division is the operator's own, x / scale in float
+      // (a product by 1 / scale rounds to the other integer next to ties).
       const float magic = 12582912.f;
       const V vscale = simd::broadcast<kLanes>(scale), vzp = simd::broadcast<kLanes>(zp);
-      const V vmagic = simd::broadcast<kLanes>(magic), zero{}, top = simd::broadcast<kLanes>(255.f);
+      const V vmagic = simd::broadcast<kLanes>(magic), zero{};
+      const V vlo = simd::broadcast<kLanes>(lo), vhi = simd::broadcast<kLanes>(hi);
       int64_t i = begin;
       for (; i + kLanes <= end; i += kLanes) {
         const V q = simd::load<kLanes>(x + i) / vscale;
         V r = (q + vmagic) - vmagic;
         r = q == q ? r : zero;  // NaN -> 0, then the zero point
         r += vzp;
-        r = r < zero ? zero : r;
-        r = r > top ? top : r;
-        // Through int32: a direct float -> uint8 conversion is not vectorized.
-        const U8x16 u = __builtin_convertvector(__builtin_convertvector(r, I32x16), U8x16);
+        r = r < vlo ? vlo : r;
+        r = r > vhi ? vhi : r;
+        // Through int32: a direct float -> 8-bit conversion is not vectorized.
+        const TV u = __builtin_convertvector(__builtin_convertvector(r, I32x16), TV);
         __builtin_memcpy(y + i, &u, sizeof(u));
       }
       for (; i < end; ++i) {
-        y[i] = static_cast<uint8_t>(round_saturate(x[i] / scale, zp, 0, 255));
+        y[i] = static_cast<T>(
+            round_saturate(x[i] / scale, zp, static_cast<int64_t>(lo), static_cast<int64_t>(hi)));
       }
     });
   });
+}
+
+template <typename T>
+void dequantize_from(const T* x, int64_t n, float scale, float zp, float* y,
+                     const ThreadPool* pool) {
+  parallel_for(pool, n, 1 << 14, [&](int64_t begin, int64_t end) {
+    simd::with_widest_simd([&]() ONYX_SIMD_BODY {
+      // x - zp is an integer below 2^9, exact in float: the product is the one rounding.
+      for (int64_t i = begin; i < end; ++i) y[i] = (static_cast<float>(x[i]) - zp) * scale;
+    });
+  });
+}
+
+}  // namespace
+
+void quantize_8bit(const float* x, int64_t n, float scale, int32_t zero_point, bool is_signed,
+                   void* y, const ThreadPool* pool) {
+  const auto zp = static_cast<float>(zero_point);
+  if (is_signed) {
+    quantize_to<int8_t, I8x16>(x, n, scale, zp, static_cast<int8_t*>(y), pool);
+  } else {
+    quantize_to<uint8_t, U8x16>(x, n, scale, zp, static_cast<uint8_t*>(y), pool);
+  }
+}
+
+void dequantize_8bit(const void* x, int64_t n, bool is_signed, float scale, int32_t zero_point,
+                     float* y, const ThreadPool* pool) {
+  const auto zp = static_cast<float>(zero_point);
+  if (is_signed) {
+    dequantize_from(static_cast<const int8_t*>(x), n, scale, zp, y, pool);
+  } else {
+    dequantize_from(static_cast<const uint8_t*>(x), n, scale, zp, y, pool);
+  }
 }
 
 }  // namespace onyx::quant

@@ -1,0 +1,196 @@
+#!/usr/bin/python3
+"""Writes bench/models/resnet50_qdq/: the exported ResNet-50 (bench/export_models.py) with static
+int8 quantization in the QDQ form onnxruntime.quantization.quantize_static writes by default:
+
+  * every activation read by a Conv, Gemm or Add passes through QuantizeLinear ->
+    DequantizeLinear (uint8, asymmetric; scale and zero point from the tensor's min / max over
+    the calibration inputs, here the benchmark's own inputs, with 0 inside the range);
+  * weights are stored int8 (symmetric, per tensor) behind a DequantizeLinear, biases int32
+    with scale x_scale * w_scale behind one too.
+
+The calibration ranges come from one onyx run of the float model with every such tensor made a
+graph output. We write the rewrite ourselves (onnxruntime's Python package is not installable
+here); the operators and their placement follow quantize_static's QDQ format.
+
+  /usr/bin/python3 bench/quantize_static.py [--onyx build/onyx]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_DIR = os.path.dirname(BENCH_DIR)
+MODELS_DIR = os.path.join(BENCH_DIR, "models")
+SOURCE, NAME = "resnet50", "resnet50_qdq"
+QUANTIZED_READERS = {"Conv", "Gemm", "Add"}
+
+
+def fold_identities(graph):
+    """Identity nodes of initializers (the exporter's shared weights) become direct reads."""
+    inits = {t.name for t in graph.initializer}
+    alias = {}
+    keep = []
+    for n in graph.node:
+        if n.op_type == "Identity" and n.input[0] in inits:
+            alias[n.output[0]] = n.input[0]
+        else:
+            keep.append(n)
+    for n in keep:
+        for i, name in enumerate(n.input):
+            n.input[i] = alias.get(name, name)
+    del graph.node[:]
+    graph.node.extend(keep)
+
+
+def activations_to_quantize(graph):
+    inits = {t.name for t in graph.initializer}
+    names = []
+    for n in graph.node:
+        if n.op_type not in QUANTIZED_READERS:
+            continue
+        readers = n.input[:1] if n.op_type in ("Conv", "Gemm") else n.input
+        for name in readers:
+            if name and name not in inits and name not in names:
+                names.append(name)
+    return names
+
+
+def calibrate(model, names, inputs, onyx):
+    """min / max of each tensor over the calibration inputs, from one onyx run per input set."""
+    probe = onnx.ModelProto()
+    probe.CopyFrom(model)
+    outputs = {o.name for o in probe.graph.output}
+    for name in names:
+        if name not in outputs:
+            probe.graph.output.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, None))
+    ranges = {name: [0.0, 0.0] for name in names}
+    with tempfile.TemporaryDirectory(prefix="onyx-calibrate-") as tmp:
+        path = os.path.join(tmp, "probe.onnx")
+        onnx.save(probe, path)
+        for feeds in inputs:
+            out_dir = os.path.join(tmp, "out")
+            cmd = [onyx, "run", path, "--opt", "0", "-o", out_dir]
+            for k, v in feeds.items():
+                cmd += ["-i", f"{k}={os.path.join(MODELS_DIR, v)}"]
+            subprocess.run(cmd, check=True, capture_output=True)
+            for name in names:
+                if name in feeds:
+                    x = np.load(os.path.join(MODELS_DIR, feeds[name]))
+                else:
+                    x = np.load(os.path.join(out_dir, name.replace("/", "_") + ".npy"))
+                r = ranges[name]
+                r[0], r[1] = min(r[0], float(x.min())), max(r[1], float(x.max()))
+    return ranges
+
+
+def dequantized(name, values, scale, zp_type, inits, nodes):
+    """Initializers for quantized `values` and a DequantizeLinear writing name + "_dq"."""
+    inits += [numpy_helper.from_array(values, name + "_quantized"),
+              numpy_helper.from_array(np.array(scale, np.float32), name + "_scale"),
+              numpy_helper.from_array(np.array(0, zp_type), name + "_zero_point")]
+    nodes.append(helper.make_node("DequantizeLinear",
+                                  [name + "_quantized", name + "_scale", name + "_zero_point"],
+                                  [name + "_dq"], name + "_DequantizeLinear"))
+
+
+def quantize(model, ranges):
+    graph = model.graph
+    inits = {t.name: t for t in graph.initializer}
+    new_inits, nodes, scales = [], [], {}
+    done = set()  # initializers already given their quantized copy and DequantizeLinear
+    # Q -> DQ for each calibrated activation, right after its producer (or first, for inputs).
+    qdq = {}
+    for name, (lo, hi) in ranges.items():
+        scale = np.float32((hi - lo) / 255.0 if hi > lo else 1.0)
+        zp = np.uint8(np.clip(np.rint(-lo / scale), 0, 255))
+        scales[name] = scale
+        s_name, z_name = name + "_scale", name + "_zero_point"
+        new_inits += [numpy_helper.from_array(np.array(scale, np.float32), s_name),
+                      numpy_helper.from_array(np.array(zp, np.uint8), z_name)]
+        qdq[name] = [helper.make_node("QuantizeLinear", [name, s_name, z_name], [name + "_q"],
+                                      name + "_QuantizeLinear"),
+                     helper.make_node("DequantizeLinear", [name + "_q", s_name, z_name],
+                                      [name + "_dq"], name + "_DequantizeLinear")]
+    for name in ranges:
+        if name in {i.name for i in graph.input}:
+            nodes += qdq[name]
+    for n in graph.node:
+        if n.op_type in QUANTIZED_READERS:
+            readers = range(1) if n.op_type in ("Conv", "Gemm") else range(len(n.input))
+            x_scale = None
+            for i in readers:
+                if n.input[i] in qdq:
+                    x_scale = scales[n.input[i]]
+                    n.input[i] = n.input[i] + "_dq"
+            if n.op_type in ("Conv", "Gemm"):
+                w = numpy_helper.to_array(inits[n.input[1]]).astype(np.float32)
+                w_scale = np.float32(max(float(np.abs(w).max()), 1e-12) / 127.0)
+                wq = np.clip(np.rint(w / w_scale), -127, 127).astype(np.int8)
+                p = n.input[1]
+                if p not in done:
+                    done.add(p)
+                    dequantized(p, wq, w_scale, np.int8, new_inits, nodes)
+                n.input[1] = p + "_dq"
+                if len(n.input) > 2 and n.input[2] in inits:
+                    b = numpy_helper.to_array(inits[n.input[2]]).astype(np.float64)
+                    b_scale = np.float32(x_scale * w_scale)
+                    bq = np.rint(b / b_scale).astype(np.int32)
+                    # A bias's scale depends on its conv's input: a copy per reader.
+                    p = n.input[2] + "_" + str(len(nodes))
+                    dequantized(p, bq, b_scale, np.int32, new_inits, nodes)
+                    n.input[2] = p + "_dq"
+        nodes.append(n)
+        for out in n.output:
+            if out in qdq:
+                nodes += qdq[out]
+    del graph.node[:]
+    graph.node.extend(nodes)
+    graph.initializer.extend(new_inits)
+    read = {i for n in graph.node for i in n.input}
+    kept = [t for t in graph.initializer if t.name in read]
+    del graph.initializer[:]
+    graph.initializer.extend(kept)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--onyx", default=os.path.join(REPO_DIR, "build", "onyx"))
+    args = p.parse_args()
+    manifest_path = os.path.join(MODELS_DIR, "manifest.json")
+    if not os.path.exists(manifest_path):
+        sys.exit("quantize_static.py: run bench/export_models.py first")
+    with open(manifest_path) as f:
+        manifest = json.load(f)
+    if SOURCE not in manifest:
+        sys.exit(f"quantize_static.py: {SOURCE} is not exported")
+    source = manifest[SOURCE]
+    model = onnx.load(os.path.join(MODELS_DIR, source["model"]))
+    fold_identities(model.graph)
+    names = activations_to_quantize(model.graph)
+    ranges = calibrate(model, names, list(source["inputs"].values()), args.onyx)
+    quantize(model, ranges)
+    onnx.checker.check_model(model)
+    out_dir = os.path.join(MODELS_DIR, NAME)
+    os.makedirs(out_dir, exist_ok=True)
+    path = os.path.join(out_dir, "model.onnx")
+    onnx.save(model, path)
+    manifest[NAME] = {"model": os.path.relpath(path, MODELS_DIR),
+                      "description": source["description"] + f", static int8 QDQ quantization of "
+                                     f"{len(names)} activations and its Conv / Gemm weights",
+                      "parameters": source.get("parameters"),
+                      "int8": True,
+                      "inputs": source["inputs"]}
+    with open(manifest_path, "w") as f:
+        json.dump(manifest, f, indent=2)
+    print(f"{NAME}: {len(names)} activations quantized, {os.path.getsize(path) / 1e6:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

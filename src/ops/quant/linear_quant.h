@@ -1,0 +1,41 @@
+// The per-tensor 8-bit arithmetic of QuantizeLinear, DequantizeLinear and DynamicQuantizeLinear
+// on float tensors, vectorized (with_widest_simd) and split over the pool. The operators take
+// these paths when their parameters allow (one scale and zero point, float in or out) and the
+// fused DynamicQuantizeMatMul uses them too, so that none of them can disagree:
+//   quantize:    y = saturate(round_half_even(x / scale) + zp)   (x / scale in float; NaN -> zp)
+//   dequantize:  y = (x - zp) * scale                             (one float rounding)
+//   DynamicQuantizeLinear: range = [min(0, min(x)), max(0, max(x))] (NaN ignored),
+//     scale = (max - min) / 255, zp = saturate(round_half_even(0 - min / scale)) in [0, 255];
+//     a zero or non-finite scale (all-zero input, an infinity) gives 0 everywhere with zp 0.
+#pragma once
+
+#include <cstdint>
+
+#include "core/thread_pool.h"
+
+namespace onyx::quant {
+
+struct DynamicQuantParams {
+  float scale = 0.f;
+  uint8_t zero_point = 0;
+  // scale > 0 and finite: the values are quantized; otherwise every output is 0.
+  bool usable() const;
+};
+
+// The scale and zero point DynamicQuantizeLinear computes for x[0, n).
+DynamicQuantParams dynamic_quant_params(const float* x, int64_t n, const ThreadPool* pool);
+
+// y[i] = DynamicQuantizeLinear's y for x[i] under `p`, i in [0, n).
+void quantize_u8(const float* x, int64_t n, const DynamicQuantParams& p, uint8_t* y,
+                 const ThreadPool* pool);
+
+// QuantizeLinear to uint8 (is_signed false, zero_point in [0, 255]) or int8 (true, zero_point in
+// [-128, 127]) with one finite, positive float scale; y holds n bytes.
+void quantize_8bit(const float* x, int64_t n, float scale, int32_t zero_point, bool is_signed,
+                   void* y, const ThreadPool* pool);
+
+// DequantizeLinear of uint8 / int8 x with one float scale and zero point, to float.
+void dequantize_8bit(const void* x, int64_t n, bool is_signed, float scale, int32_t zero_point,
+                     float* y, const ThreadPool* pool);
+
+}  // namespace onyx::quant
