@@ -23,8 +23,8 @@
 #include "ops/common/activation.h"
 #include "ops/common/simd_dispatch.h"
 #include "ops/linalg/gemm.h"
-#include "ops/quant/linear_quant.h"
 #include "ops/quant/int8_matmul.h"
+#include "ops/quant/linear_quant.h"
 #include "ops/quant/register.h"
 #include "ops/registry.h"
 
@@ -143,9 +143,9 @@ class DynamicQuantizeMatMul final : public OpKernel {
 
     Shape out_shape = a->shape();
     out_shape.back() = N;  // a rank-1 A is one row, and the output is [N]
-    const int64_t rows = a->numel() / std::max<int64_t>(K, 1);
     Tensor& y = ctx.allocate_output(0, DataType::kFloat, out_shape);
     if (y.numel() == 0) return Status::OK();
+    const int64_t rows = y.numel() / N;  // (A's element count is 0 when K is)
 
     // DynamicQuantizeLinear over the whole of A.
     const quant::DynamicQuantParams qp =

@@ -394,7 +394,13 @@ TEST(DynamicQuantizeMatMul, BadInputsAreErrors) {
              "bias must have shape [3]");
   fails_with(fused({V(random_floats({2, 5}, 2)), V(b), V(scale)}), "inner dimensions differ");
   fails_with(fused({V(a), V(make<float>({1, 2, 3, 4}, {4, 1})), V(scale)}), "B must be int8");
-  // And a good one: a = 0.5 * k-th unit rows... y = x_q-level sums * scale, checked by value.
+  // K = 0: empty sums, zeros (as MatMulInteger gives).
+  auto empty = run_node(
+      fused({V(Tensor(DataType::kFloat, {2, 0})), V(Tensor(DataType::kInt8, {0, 3})), V(scale)}),
+      RunConfig{1, {1}});
+  ASSERT_TRUE(empty.ok()) << empty.status().to_string();
+  EXPECT_EQ(values_of<float>((*empty)[0].tensor()), std::vector<float>(6, 0.f));
+  // And a good one, checked by value.
   auto r =
       run_node(fused({V(make<float>({0, 255, 0, 0}, {1, 4})), V(b), V(scale)}), RunConfig{1, {1}});
   ASSERT_TRUE(r.ok()) << r.status().to_string();
