@@ -13,7 +13,6 @@ We write the rewrite ourselves (onnxruntime's Python package is not installable 
 
   /usr/bin/python3 bench/quantize_dynamic.py
 """
-import json
 import os
 import sys
 
@@ -21,8 +20,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
-MODELS_DIR = os.path.join(BENCH_DIR, "models")
+from int8_manifest import MODELS_DIR, load_manifest, save_quantized
+
 SOURCES = ["bert_base", "gpt2_small"]  # each becomes <name>_int8
 
 
@@ -63,33 +62,18 @@ def quantize(model):
 
 
 def main():
-    manifest_path = os.path.join(MODELS_DIR, "manifest.json")
-    if not os.path.exists(manifest_path):
-        sys.exit("quantize_dynamic.py: run bench/export_models.py first")
-    with open(manifest_path) as f:
-        manifest = json.load(f)
+    manifest = load_manifest("quantize_dynamic.py")
     for source_name in SOURCES:
         if source_name not in manifest:
             print(f"quantize_dynamic.py: {source_name} is not exported, skipped", file=sys.stderr)
             continue
-        source = manifest[source_name]
         name = source_name + "_int8"
-        model = onnx.load(os.path.join(MODELS_DIR, source["model"]))
+        model = onnx.load(os.path.join(MODELS_DIR, manifest[source_name]["model"]))
         count = quantize(model)
-        onnx.checker.check_model(model)
-        out_dir = os.path.join(MODELS_DIR, name)
-        os.makedirs(out_dir, exist_ok=True)
-        path = os.path.join(out_dir, "model.onnx")
-        onnx.save(model, path)
-        manifest[name] = {"model": os.path.relpath(path, MODELS_DIR),
-                          "description": source["description"] + ", dynamic int8 quantization of "
-                                         f"its {count} MatMuls (quantize_dynamic's form)",
-                          "parameters": source.get("parameters"),
-                          "int8": True,
-                          "inputs": source["inputs"]}
-        with open(manifest_path, "w") as f:
-            json.dump(manifest, f, indent=2)
-        print(f"{name}: {count} MatMuls quantized, {os.path.getsize(path) / 1e6:.1f} MB")
+        size = save_quantized(manifest, source_name, name, model,
+                              f"dynamic int8 quantization of its {count} MatMuls "
+                              "(quantize_dynamic's form)")
+        print(f"{name}: {count} MatMuls quantized, {size / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ here); the operators and their placement follow quantize_static's QDQ format.
   /usr/bin/python3 bench/quantize_static.py [--onyx build/onyx]
 """
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -25,9 +24,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+from int8_manifest import BENCH_DIR, MODELS_DIR, load_manifest, save_quantized
+
 REPO_DIR = os.path.dirname(BENCH_DIR)
-MODELS_DIR = os.path.join(BENCH_DIR, "models")
 SOURCE, NAME = "resnet50", "resnet50_qdq"
 QUANTIZED_READERS = {"Conv", "Gemm", "Add"}
 
@@ -163,11 +162,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--onyx", default=os.path.join(REPO_DIR, "build", "onyx"))
     args = p.parse_args()
-    manifest_path = os.path.join(MODELS_DIR, "manifest.json")
-    if not os.path.exists(manifest_path):
-        sys.exit("quantize_static.py: run bench/export_models.py first")
-    with open(manifest_path) as f:
-        manifest = json.load(f)
+    manifest = load_manifest("quantize_static.py")
     if SOURCE not in manifest:
         sys.exit(f"quantize_static.py: {SOURCE} is not exported")
     source = manifest[SOURCE]
@@ -176,20 +171,10 @@ def main():
     names = activations_to_quantize(model.graph)
     ranges = calibrate(model, names, list(source["inputs"].values()), args.onyx)
     quantize(model, ranges)
-    onnx.checker.check_model(model)
-    out_dir = os.path.join(MODELS_DIR, NAME)
-    os.makedirs(out_dir, exist_ok=True)
-    path = os.path.join(out_dir, "model.onnx")
-    onnx.save(model, path)
-    manifest[NAME] = {"model": os.path.relpath(path, MODELS_DIR),
-                      "description": source["description"] + f", static int8 QDQ quantization of "
-                                     f"{len(names)} activations and its Conv / Gemm weights",
-                      "parameters": source.get("parameters"),
-                      "int8": True,
-                      "inputs": source["inputs"]}
-    with open(manifest_path, "w") as f:
-        json.dump(manifest, f, indent=2)
-    print(f"{NAME}: {len(names)} activations quantized, {os.path.getsize(path) / 1e6:.1f} MB")
+    size = save_quantized(manifest, SOURCE, NAME, model,
+                          f"static int8 QDQ quantization of {len(names)} activations and its "
+                          "Conv / Gemm weights")
+    print(f"{NAME}: {len(names)} activations quantized, {size / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":
