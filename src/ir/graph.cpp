@@ -89,6 +89,18 @@ std::vector<std::string> Graph::free_variables() const {
   return free;
 }
 
+void sort_topologically(Graph& graph) {
+  auto order = topological_order(graph);
+  if (!order.ok()) return;
+  bool sorted = true;
+  for (size_t k = 0; k < order->size() && sorted; ++k) sorted = (*order)[k] == k;
+  if (sorted) return;
+  std::vector<Node> ordered;
+  ordered.reserve(graph.nodes.size());
+  for (size_t k : *order) ordered.push_back(std::move(graph.nodes[k]));
+  graph.nodes = std::move(ordered);
+}
+
 Result<std::vector<size_t>> topological_order(const Graph& graph,
                                               const std::vector<std::string>& outer_scope) {
   std::unordered_map<std::string, size_t> producer;

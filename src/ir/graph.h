@@ -77,6 +77,11 @@ struct Model {
 Result<std::vector<size_t>> topological_order(const Graph& graph,
                                               const std::vector<std::string>& outer_scope = {});
 
+// Reorders graph.nodes into topological_order (stable); leaves a graph with a cycle as it is.
+// Rewrites that append nodes or move a producer call it, since saved models must list each
+// producer before its readers.
+void sort_topologically(Graph& graph);
+
 // Structural checks: duplicate value names, values used but never produced, cycles, graph
 // outputs never produced. Recurses into subgraphs with their outer scope.
 Status validate_graph(const Graph& graph, const std::vector<std::string>& outer_scope = {});

@@ -4,6 +4,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "optimizer/int8_layout.h"
 #include "optimizer/nchwc_layout.h"
 #include "optimizer/rewrite.h"
 
@@ -116,6 +117,13 @@ Result<OptimizeReport> optimize(ir::Model& model, const KernelRegistry& registry
   }
   const std::vector<RewriteRule> rules = all_rules();
   Driver driver(rules, options, report);
+  // QDQ fusions first, while the weights' DequantizeLinear nodes are still there to match
+  // (folding would make them float constants): rules/qdq_fusion.cpp.
+  if (level >= kExtended) {
+    std::vector<RewriteRule> qdq;
+    add_qdq_fusion_rules(qdq);
+    Driver(qdq, options, report).run(model.graph, model.opset_imports, registry, level);
+  }
   // Level by level, so cleanups (folding, dead code) have run before fusions look for patterns.
   for (int l = 1; l <= level && !driver.limit_reached(); ++l) {
     driver.run(model.graph, model.opset_imports, registry, l);
@@ -130,6 +138,17 @@ Result<OptimizeReport> optimize(ir::Model& model, const KernelRegistry& registry
       report.total += n;
     }
   }
+  // Then the 8-bit one, on the QLinearConv nodes (the float pass leaves 8-bit values alone).
+  const bool int8_layout_disabled =
+      std::find(options.disabled_rules.begin(), options.disabled_rules.end(), kInt8LayoutPass) !=
+      options.disabled_rules.end();
+  if (level >= kLayout && !int8_layout_disabled && !driver.limit_reached()) {
+    if (const int64_t n = apply_int8_channels_last(model); n > 0) {
+      report.rewrites[kInt8LayoutPass] += n;
+      report.total += n;
+    }
+  }
+  ir::sort_topologically(model.graph);  // the layout passes append their reorders
   report.nodes_after = model.graph.nodes.size();
   return report;
 }
@@ -138,6 +157,7 @@ std::vector<std::pair<std::string, int>> rule_names() {
   std::vector<std::pair<std::string, int>> out;
   for (const auto& r : all_rules()) out.emplace_back(r.name, r.level);
   out.emplace_back(kNchwcLayoutPass, kLayout);
+  out.emplace_back(kInt8LayoutPass, kLayout);
   return out;
 }
 

@@ -116,6 +116,7 @@ void RewriteContext::compact() {
   nodes.erase(std::remove_if(nodes.begin(), nodes.end(),
                              [](const ir::Node& n) { return n.op_type.empty(); }),
               nodes.end());
+  ir::sort_topologically(graph_);  // a rewrite may have moved a producer after a reader
   GraphIndex fresh(graph_);
   std::unordered_set<std::string> inputs;
   for (const auto& vi : graph_.inputs) inputs.insert(vi.name);

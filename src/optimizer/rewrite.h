@@ -92,5 +92,7 @@ struct RewriteRule {
 void add_elimination_rules(std::vector<RewriteRule>& rules);
 void add_constant_folding_rules(std::vector<RewriteRule>& rules);
 void add_fusion_rules(std::vector<RewriteRule>& rules);
+// Run before everything else at levels >= 2 (optimizer.cpp), and again among the fusions.
+void add_qdq_fusion_rules(std::vector<RewriteRule>& rules);
 
 }  // namespace onyx::opt

@@ -11,6 +11,7 @@ void register_nn_ops(KernelRegistry& r) {
   register_pool(r);
   register_global_pool(r);
   register_nchwc_ops(r);
+  register_nhwc_pool(r);
 }
 
 }  // namespace onyx

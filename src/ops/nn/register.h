@@ -8,4 +8,5 @@ void register_conv_transpose(KernelRegistry& r);
 void register_pool(KernelRegistry& r);
 void register_global_pool(KernelRegistry& r);
 void register_nchwc_ops(KernelRegistry& r);
+void register_nhwc_pool(KernelRegistry& r);
 }  // namespace onyx

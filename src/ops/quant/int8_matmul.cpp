@@ -36,12 +36,14 @@ void set_int8_matmul_enabled_for_testing(bool enabled) {
   g_enabled = enabled;
 }
 
+bool int8_fast_path_enabled() { return g_enabled && exact_int8_dot_available(); }
+
 PackedInt8MatMul::PackedInt8MatMul(std::unique_ptr<dnnl_util::PackedWeightsMatMul> core)
     : core_(std::move(core)) {}
 PackedInt8MatMul::~PackedInt8MatMul() = default;
 
 std::unique_ptr<PackedInt8MatMul> PackedInt8MatMul::create(int64_t K, int64_t N, const int8_t* b) {
-  if (!g_enabled || !exact_int8_dot_available() || K <= 0 || N <= 0) return nullptr;
+  if (!int8_fast_path_enabled() || K <= 0 || N <= 0) return nullptr;
   try {
     const memory user(memory::desc({K, N}, dt::s8, tag::ab), dnnl_cpu_engine(),
                       const_cast<int8_t*>(b));

@@ -42,7 +42,10 @@ class PackedInt8MatMul {
 
 // Whether this CPU has an exact int8 dot product oneDNN uses (AVX512-VNNI, AVX-VNNI or AMX).
 bool exact_int8_dot_available();
-// Tests: false makes create() decline, so kernels take their reference path.
+// Tests: false makes create() (and Int8Convolution's) decline, so kernels take their reference
+// path.
 void set_int8_matmul_enabled_for_testing(bool enabled);
+// exact_int8_dot_available() and not disabled for testing.
+bool int8_fast_path_enabled();
 
 }  // namespace onyx::quant

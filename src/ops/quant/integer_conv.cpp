@@ -4,12 +4,17 @@
 // input, then one BLAS GEMM per image and group). Padding is zero after the zero point is
 // subtracted, i.e. the padded input value equals x_zero_point. QLinearConv adds the int32 bias
 // and requantizes: y = saturate(round_half_even(acc * (x_scale * w_scale[m] / y_scale)) + y_zp).
+#include <cstring>
 #include <functional>
+#include <map>
+#include <mutex>
 #include <vector>
 
 #include "ops/linalg/gemm.h"
 #include "ops/nn/geometry.h"
 #include "ops/nn/im2col.h"
+#include "ops/quant/int8_conv.h"
+#include "ops/quant/int8_matmul.h"
 #include "ops/quant/int_gemm.h"
 #include "ops/quant/quant_util.h"
 #include "ops/quant/register.h"
@@ -26,22 +31,23 @@ struct ConvPlan {
   Shape out_shape;
 };
 
-Result<ConvPlan> plan_conv(const Tensor& x, const Tensor& w, const nn::WindowAttrs& attrs,
+// `x` is X's shape in NCHW order.
+Result<ConvPlan> plan_conv(const Shape& x, const Tensor& w, const nn::WindowAttrs& attrs,
                            int64_t group) {
-  if (x.rank() < 3 || w.rank() != x.rank()) {
+  if (x.size() < 3 || w.rank() != x.size()) {
     return InvalidArgument("X must have rank >= 3 and W the same rank, got X ",
-                           shape_to_string(x.shape()), ", W ", shape_to_string(w.shape()));
+                           shape_to_string(x), ", W ", shape_to_string(w.shape()));
   }
   ConvPlan p;
-  p.N = x.dim(0);
-  p.C = x.dim(1);
+  p.N = x[0];
+  p.C = x[1];
   p.M = w.dim(0);
   p.G = group;
   if (p.C % group != 0 || p.M % group != 0 || w.dim(1) * group != p.C) {
-    return InvalidArgument("channels do not match: X ", shape_to_string(x.shape()), ", W ",
+    return InvalidArgument("channels do not match: X ", shape_to_string(x), ", W ",
                            shape_to_string(w.shape()), ", group ", group);
   }
-  const Shape in(x.shape().begin() + 2, x.shape().end());
+  const Shape in(x.begin() + 2, x.end());
   const Shape kernel(w.shape().begin() + 2, w.shape().end());
   if (!attrs.kernel_shape.empty() && attrs.kernel_shape != kernel) {
     return InvalidArgument("kernel_shape ", shape_to_string(attrs.kernel_shape),
@@ -153,7 +159,7 @@ class ConvInteger final : public ConvIntegerBase {
   Status compute(KernelContext& ctx) const override {
     ONYX_ASSIGN_OR_RETURN(const Tensor* x, ctx.required_input(0));
     ONYX_ASSIGN_OR_RETURN(const Tensor* w, ctx.required_input(1));
-    auto plan = plan_conv(*x, *w, attrs_, group_);
+    auto plan = plan_conv(x->shape(), *w, attrs_, group_);
     if (!plan.ok()) return ctx.invalid_argument(plan.status().message());
     Tensor& y = ctx.allocate_output(0, DataType::kInt32, plan->out_shape);
     Status st = int_conv(*x, ctx.input(2), *w, ctx.input(3), *plan, y.data<int32_t>(),
@@ -163,8 +169,144 @@ class ConvInteger final : public ConvIntegerBase {
   }
 };
 
+// QLinearConv's fast path (int8_conv.h), prepared at load when every input but X is a
+// constant of the forms oneDNN takes: float scales, int8 weights without zero points, 8-bit X
+// and Y with scalar zero points. One primitive per input shape, made on first use.
+class FastQLinearConv {
+ public:
+  // Null when the node does not qualify (the reference kernel then runs).
+  static std::unique_ptr<FastQLinearConv> prepare(const KernelInfo& info) {
+    if (!quant::int8_fast_path_enabled()) return nullptr;
+    for (size_t k = 1; k < 9; ++k) {
+      if (info.has_input(k) && info.constant_input(k) == nullptr) return nullptr;
+    }
+    const Tensor* xzp = info.constant_input(2);
+    const Tensor* w = info.constant_input(3);
+    const Tensor* wzp = info.constant_input(5);
+    const Tensor* yzp = info.constant_input(7);
+    const Tensor* bias = info.constant_input(8);
+    const Tensor* scale[3] = {info.constant_input(1), info.constant_input(4),
+                              info.constant_input(6)};
+    if (w == nullptr || w->dtype() != DataType::kInt8 || w->rank() < 3 || w->rank() > 5 ||
+        xzp == nullptr || yzp == nullptr || xzp->numel() != 1 || yzp->numel() != 1) {
+      return nullptr;
+    }
+    for (const Tensor* t : scale) {
+      if (t == nullptr || t->dtype() != DataType::kFloat) return nullptr;
+    }
+    const int64_t M = w->dim(0);
+    if (scale[0]->numel() != 1 || scale[2]->numel() != 1 ||
+        !(scale[1]->numel() == 1 || (scale[1]->rank() == 1 && scale[1]->dim(0) == M))) {
+      return nullptr;
+    }
+    if (wzp != nullptr) {
+      if (wzp->dtype() != DataType::kInt8) return nullptr;
+      for (int64_t k = 0; k < wzp->numel(); ++k) {
+        if (wzp->data<int8_t>()[k] != 0) return nullptr;
+      }
+    }
+    if (bias != nullptr &&
+        (bias->dtype() != DataType::kInt32 || bias->rank() != 1 || bias->dim(0) != M)) {
+      return nullptr;
+    }
+    for (const Tensor* z : {xzp, yzp}) {
+      if (z->dtype() != DataType::kUInt8 && z->dtype() != DataType::kInt8) return nullptr;
+    }
+    auto f = std::make_unique<FastQLinearConv>();
+    f->src_type_ = xzp->dtype();
+    f->dst_type_ = yzp->dtype();
+    f->src_zp_ = static_cast<int32_t>((*quant::int_values(*xzp))[0]);
+    f->dst_zp_ = static_cast<int32_t>((*quant::int_values(*yzp))[0]);
+    // The reference's multiplier in the scales' precision: (x_scale * w_scale) / y_scale.
+    const float xs = scale[0]->data<float>()[0], ys = scale[2]->data<float>()[0];
+    for (int64_t m = 0; m < scale[1]->numel(); ++m) {
+      const float prod = xs * scale[1]->data<float>()[m];
+      f->scales_.push_back(prod / ys);
+    }
+    f->weights_ = w;
+    f->bias_ = bias;
+    return f;
+  }
+
+  // Runs the convolution; false when oneDNN cannot serve this shape (the caller falls back).
+  Result<bool> run(const Tensor& x, const ConvPlan& p, bool channels_last, Tensor& y,
+                   const ThreadPool* pool) const {
+    auto conv = primitive_for(x, p, channels_last);
+    if (conv == nullptr) return false;
+    ONYX_RETURN_IF_ERROR(conv->run(x.raw_data(), y.raw_data(), pool));
+    return true;
+  }
+
+  bool serves(DataType x, DataType y) const { return x == src_type_ && y == dst_type_; }
+
+ private:
+  std::shared_ptr<const quant::Int8Convolution> primitive_for(const Tensor& x, const ConvPlan& p,
+                                                              bool channels_last) const {
+    std::vector<int64_t> key = x.shape();
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto it = cache_.find(key);
+    if (it != cache_.end()) return it->second;
+    quant::Int8ConvSpec spec;
+    spec.N = p.N;
+    spec.C = p.C;
+    spec.M = p.M;
+    spec.G = p.G;
+    spec.window = p.win;
+    spec.src_signed = src_type_ == DataType::kInt8;
+    spec.dst_signed = dst_type_ == DataType::kInt8;
+    spec.src_zero_point = src_zp_;
+    spec.dst_zero_point = dst_zp_;
+    spec.weights = weights_->data<int8_t>();
+    spec.bias = bias_ != nullptr ? bias_->data<int32_t>() : nullptr;
+    spec.scales = scales_;
+    spec.channels_last = channels_last;
+    auto made = quant::Int8Convolution::create(spec);
+    std::shared_ptr<const quant::Int8Convolution> conv;
+    if (made.ok()) conv = std::move(*made);
+    cache_.emplace(std::move(key), conv);
+    return conv;
+  }
+
+  DataType src_type_ = DataType::kUInt8, dst_type_ = DataType::kUInt8;
+  int32_t src_zp_ = 0, dst_zp_ = 0;
+  std::vector<float> scales_;
+  const Tensor* weights_ = nullptr;  // the session's constants, alive as long as the kernel
+  const Tensor* bias_ = nullptr;
+  mutable std::mutex mutex_;
+  mutable std::map<std::vector<int64_t>, std::shared_ptr<const quant::Int8Convolution>> cache_;
+};
+
+// Between NCHW and NHWC (4-D, any 1-byte element type): the channels-last kernel's reference
+// fallback.
+Tensor to_channels_last(const Tensor& t, bool forward) {
+  const Shape& s = t.shape();
+  const int64_t N = s[0];
+  const int64_t C = forward ? s[1] : s[3], H = forward ? s[2] : s[1], W = forward ? s[3] : s[2];
+  Tensor out(t.dtype(), forward ? Shape{N, H, W, C} : Shape{N, C, H, W});
+  const auto* src = static_cast<const uint8_t*>(t.raw_data());
+  auto* dst = static_cast<uint8_t*>(out.raw_data());
+  for (int64_t n = 0; n < N; ++n) {
+    for (int64_t c = 0; c < C; ++c) {
+      for (int64_t hw = 0; hw < H * W; ++hw) {
+        const int64_t nchw = (n * C + c) * H * W + hw, nhwc = (n * H * W + hw) * C + c;
+        dst[forward ? nhwc : nchw] = src[forward ? nchw : nhwc];
+      }
+    }
+  }
+  return out;
+}
+
+// QLinearConv, and onyx NhwcQLinearConv (kChannelsLast: X and Y are [N, H, W, C], the int8
+// layout of optimizer/int8_layout.h).
+template <bool kChannelsLast>
 class QLinearConv final : public ConvIntegerBase {
  public:
+  Status init(const KernelInfo& info) override {
+    ONYX_RETURN_IF_ERROR(ConvIntegerBase::init(info));
+    fast_ = FastQLinearConv::prepare(info);
+    return Status::OK();
+  }
+
   Status compute(KernelContext& ctx) const override {
     ONYX_ASSIGN_OR_RETURN(const Tensor* x, ctx.required_input(0));
     ONYX_ASSIGN_OR_RETURN(const Tensor* x_scale, ctx.required_input(1));
@@ -175,7 +317,12 @@ class QLinearConv final : public ConvIntegerBase {
     ONYX_ASSIGN_OR_RETURN(const Tensor* y_scale, ctx.required_input(6));
     const Tensor* yzp = ctx.input(7);
     const Tensor* bias = ctx.input(8);
-    auto plan = plan_conv(*x, *w, attrs_, group_);
+    if (kChannelsLast && x->rank() != 4) {
+      return ctx.invalid_argument("X must be [N, H, W, C], got ", shape_to_string(x->shape()));
+    }
+    const Shape x_nchw = kChannelsLast ? Shape{x->dim(0), x->dim(3), x->dim(1), x->dim(2)}
+                                       : x->shape();
+    auto plan = plan_conv(x_nchw, *w, attrs_, group_);
     if (!plan.ok()) return ctx.invalid_argument(plan.status().message());
     const int64_t M = plan->M;
     if (x_scale->numel() != 1 || y_scale->numel() != 1) {
@@ -211,7 +358,7 @@ class QLinearConv final : public ConvIntegerBase {
     for (auto [t, v] : {std::pair{x_scale, &xs}, std::pair{w_scale, &ws}, std::pair{y_scale, &ys}}) {
       v->resize(static_cast<size_t>(t->numel()));
       (void)dispatch<FloatTypes>(t->dtype(), [&]<typename S>() -> Status {
-        for (size_t i = 0; i < v->size(); ++i) (*v)[i] = quant::as_double(t->data<S>()[i]);
+        for (size_t i = 0; i < v->size(); ++i) (*v)[i] = quant::as_double(t->template data<S>()[i]);
         return Status::OK();
       });
     }
@@ -221,10 +368,25 @@ class QLinearConv final : public ConvIntegerBase {
       if (!z.ok()) return ctx.invalid_argument(z.status().message());
       yz = static_cast<double>((*z)[0]);
     }
+    const Shape& os = plan->out_shape;
+    Tensor& out = ctx.allocate_output(
+        0, out_dt, kChannelsLast ? Shape{os[0], os[2], os[3], os[1]} : os);
+    if (fast_ != nullptr && fast_->serves(x->dtype(), out_dt)) {
+      if (out.numel() == 0) return Status::OK();
+      ONYX_ASSIGN_OR_RETURN(const bool done, fast_->run(*x, *plan, kChannelsLast, out, ctx.pool()));
+      if (done) return Status::OK();
+    }
+    // The reference, in NCHW.
+    Tensor x_planar, y_planar;
+    if (kChannelsLast) {
+      x_planar = to_channels_last(*x, false);
+      y_planar = Tensor(out_dt, os);
+    }
+    Tensor& y = kChannelsLast ? y_planar : out;
     std::vector<int32_t> acc(static_cast<size_t>(shape_numel(plan->out_shape)));
-    Status st = int_conv(*x, xzp, *w, wzp, *plan, acc.data(), ctx.pool());
+    Status st = int_conv(kChannelsLast ? x_planar : *x, xzp, *w, wzp, *plan, acc.data(),
+                         ctx.pool());
     if (!st.ok()) return ctx.invalid_argument(st.message());
-    Tensor& y = ctx.allocate_output(0, out_dt, plan->out_shape);
     const int64_t O = plan->win.out_numel();
     auto requant = [&]<quant::Precision P, typename Q>() {
       std::vector<double> mult(static_cast<size_t>(M));
@@ -250,15 +412,26 @@ class QLinearConv final : public ConvIntegerBase {
       });
       return Status::OK();
     };
-    return quant::dispatch_requant(out_dt, *prec, requant);
+    ONYX_RETURN_IF_ERROR(quant::dispatch_requant(out_dt, *prec, requant));
+    if (kChannelsLast) {
+      const Tensor t = to_channels_last(y_planar, true);
+      std::memcpy(out.raw_data(), t.raw_data(), static_cast<size_t>(t.numel()));
+    }
+    return Status::OK();
   }
+
+ private:
+  std::unique_ptr<FastQLinearConv> fast_;
 };
 
 }  // namespace
 
 void register_integer_conv(KernelRegistry& r) {
   r.add_versions<ConvInteger, quant::Int8Types>("", "ConvInteger", {10});
-  r.add_versions<QLinearConv, quant::Int8Types>("", "QLinearConv", {10});
+  r.add_versions<QLinearConv<false>, quant::Int8Types>("", "QLinearConv", {10});
+  // Our own op (docs/fused-ops.md), version 1.
+  r.add(KernelDef{"onyx", "NhwcQLinearConv", 1, 1, {DataType::kUInt8, DataType::kInt8}, 0,
+                  kernel_factory<QLinearConv<true>>()});
 }
 
 }  // namespace onyx

@@ -17,6 +17,7 @@ void add_fusion_rules(std::vector<RewriteRule>& rules) {
   add_attention_fusion_rules(rules);
   add_matmul_fusion_rules(rules);
   add_quant_fusion_rules(rules);
+  add_qdq_fusion_rules(rules);
 }
 
 }  // namespace onyx::opt

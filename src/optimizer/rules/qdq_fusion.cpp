@@ -1,0 +1,213 @@
+// Level-2 fusions of statically quantized (QDQ) graphs, the form onnxruntime's quantize_static
+// writes: each quantized operator reads DequantizeLinear outputs and its result goes through
+// QuantizeLinear. They run before constant folding (optimizer.cpp), which would otherwise turn
+// the weights' DequantizeLinear into float constants and hide the integer weights.
+//
+//   QuantizeLinear(Conv(DQ(x_q), DQ(w_q), DQ(b_q)) [-> Relu], y_scale, y_zp)
+//     => QLinearConv(x_q, x_scale, x_zp, w_q, w_scale, w_zp, y_scale, y_zp, b_q) [-> Max(., y_zp)]
+//
+// QLinearConv sums exactly in int32 and rounds once, where the QDQ graph sums dequantized floats
+// and rounds to float on the way: a result may differ by one quantization step where the float
+// sum lands across a rounding tie (as in onnxruntime, which fuses the same way). A Relu before
+// the QuantizeLinear is max(Q(y), y_zp) since Q is monotonic and Q(0) = y_zp: nothing at all
+// when y_zp is the type's minimum (Q saturates there), else a Max with the zero point.
+//
+//   QuantizeLinear(MaxPool(v)) => MaxPool(QuantizeLinear(v))
+//
+// is exact for a per-tensor QuantizeLinear (monotonic, and MaxPool only selects), and lets the
+// convolution before the pool fuse (ResNet's stem: Conv -> Relu -> MaxPool -> Q).
+#include <cmath>
+
+#include "optimizer/rewrite.h"
+#include "optimizer/rules/fusion_util.h"
+#include "optimizer/rules/rule_util.h"
+
+namespace onyx::opt {
+
+namespace {
+
+// The live ai.onnx node of op `op` producing `v` (other readers allowed), or -1.
+int producer_of(RewriteContext& ctx, const std::string& v, const char* op) {
+  const int p = ctx.producer_index(v);
+  if (p < 0 || ctx.is_removed(p)) return -1;
+  const ir::Node& n = ctx.node(p);
+  return n.op_type == op && n.domain.empty() ? p : -1;
+}
+
+bool is_8bit(DataType t) { return t == DataType::kInt8 || t == DataType::kUInt8; }
+
+bool float_scalar(const Tensor* t) {
+  return t != nullptr && t->dtype() == DataType::kFloat && t->numel() == 1 && t->rank() <= 1;
+}
+
+// Attributes that change what a per-tensor Q / DQ means beyond (scale, zero point): blocked
+// quantization and an output type given apart from the zero point.
+bool plain_qdq_attributes(const ir::Node& n) {
+  for (const auto& a : n.attributes) {
+    if ((a.name == "block_size" || a.name == "output_dtype") && a.i != 0) return false;
+  }
+  return true;
+}
+
+// A per-tensor 8-bit QuantizeLinear / DequantizeLinear: (scale, zero point) constant scalars, the
+// zero point given (it carries the 8-bit type).
+bool per_tensor_8bit(RewriteContext& ctx, const ir::Node& n) {
+  if (n.inputs.size() < 3 || n.inputs[2].empty() || !plain_qdq_attributes(n)) return false;
+  const Tensor* zp = ctx.constant(n.inputs[2]);
+  return float_scalar(ctx.constant(n.inputs[1])) && zp != nullptr && zp->numel() == 1 &&
+         zp->rank() <= 1 && is_8bit(zp->dtype());
+}
+
+// The int8 / uint8 weights' DequantizeLinear: constant weights of the convolution's rank, a
+// scalar scale or one per output channel (axis 0), zero points alike.
+bool weight_dequantize(RewriteContext& ctx, const ir::Node& dq, int64_t rank) {
+  if (dq.inputs.size() < 2 || !plain_qdq_attributes(dq)) return false;
+  const Tensor* w = ctx.constant(dq.inputs[0]);
+  const Tensor* s = ctx.constant(dq.inputs[1]);
+  if (w == nullptr || s == nullptr || !is_8bit(w->dtype()) || static_cast<int64_t>(w->rank()) != rank ||
+      s->dtype() != DataType::kFloat) {
+    return false;
+  }
+  const int64_t M = w->dim(0);
+  const bool per_channel = s->rank() == 1 && s->numel() == M && M > 1;
+  if (!float_scalar(s) && !per_channel) return false;
+  if (per_channel) {
+    const ir::Attribute* axis = dq.find_attribute("axis");
+    const int64_t a = axis == nullptr ? 1 : axis->i;  // DequantizeLinear's default axis is 1
+    if (a != 0 && a != -rank) return false;
+  }
+  if (dq.inputs.size() > 2 && !dq.inputs[2].empty()) {
+    const Tensor* z = ctx.constant(dq.inputs[2]);
+    if (z == nullptr || z->dtype() != w->dtype() || z->numel() != s->numel()) return false;
+  }
+  return true;
+}
+
+// The int32 bias' DequantizeLinear, with zero points of zero and the scale QLinearConv implies
+// (x_scale * w_scale[m], to float rounding).
+bool bias_dequantize(RewriteContext& ctx, const ir::Node& dq, int64_t M, float x_scale,
+                     const Tensor& w_scale) {
+  if (dq.inputs.size() < 2 || !plain_qdq_attributes(dq)) return false;
+  const Tensor* b = ctx.constant(dq.inputs[0]);
+  const Tensor* s = ctx.constant(dq.inputs[1]);
+  if (b == nullptr || s == nullptr || b->dtype() != DataType::kInt32 || b->rank() != 1 ||
+      b->dim(0) != M || s->dtype() != DataType::kFloat ||
+      !(s->numel() == 1 || (s->rank() == 1 && s->numel() == M))) {
+    return false;
+  }
+  if (s->numel() > 1) {
+    const ir::Attribute* axis = dq.find_attribute("axis");
+    if (axis != nullptr && axis->i != 0 && axis->i != -1) return false;
+  }
+  if (dq.inputs.size() > 2 && !dq.inputs[2].empty()) {
+    const Tensor* z = ctx.constant(dq.inputs[2]);
+    if (z == nullptr || !rules::is_all(*z, 0)) return false;
+  }
+  for (int64_t m = 0; m < M; ++m) {
+    const float want = x_scale * w_scale.data<float>()[w_scale.numel() == 1 ? 0 : m];
+    const float have = s->data<float>()[s->numel() == 1 ? 0 : m];
+    if (std::fabs(have - want) > 1e-6f * std::fabs(want)) return false;
+  }
+  return true;
+}
+
+bool fuse_qdq_conv(RewriteContext& ctx, int i) {
+  const ir::Node& q = ctx.node(i);
+  if (q.outputs.size() != 1 || !per_tensor_8bit(ctx, q)) return false;
+  // Conv -> [Relu ->] Q, each read by the next alone.
+  int relu = fusion::sole_producer(ctx, q.inputs[0], "Relu");
+  const std::string conv_out = relu >= 0 ? ctx.node(relu).inputs[0] : q.inputs[0];
+  const int c = fusion::sole_producer(ctx, conv_out, "Conv");
+  if (c < 0) return false;
+  const ir::Node& conv = ctx.node(c);
+  if (conv.inputs.size() < 2 || conv.outputs.size() != 1) return false;
+  const int xdq = producer_of(ctx, conv.inputs[0], "DequantizeLinear");
+  const int wdq = producer_of(ctx, conv.inputs[1], "DequantizeLinear");
+  if (xdq < 0 || wdq < 0 || !per_tensor_8bit(ctx, ctx.node(xdq))) return false;
+  const ir::Node& xn = ctx.node(xdq);
+  const ir::Node& wn = ctx.node(wdq);
+  const Tensor* w = ctx.constant(wn.inputs[0]);
+  if (w == nullptr || !weight_dequantize(ctx, wn, w->rank())) return false;
+  std::string bias;
+  if (conv.inputs.size() > 2 && !conv.inputs[2].empty()) {
+    const int bdq = producer_of(ctx, conv.inputs[2], "DequantizeLinear");
+    if (bdq < 0 || !bias_dequantize(ctx, ctx.node(bdq), w->dim(0),
+                                    ctx.constant(xn.inputs[1])->data<float>()[0],
+                                    *ctx.constant(wn.inputs[1]))) {
+      return false;
+    }
+    bias = ctx.node(bdq).inputs[0];
+  }
+  const Tensor* yzp = ctx.constant(q.inputs[2]);
+  bool clamp = false;  // a Relu that is not absorbed by Q's saturation
+  if (relu >= 0) {
+    const int64_t z = yzp->dtype() == DataType::kUInt8 ? yzp->data<uint8_t>()[0]
+                                                       : yzp->data<int8_t>()[0];
+    const int64_t qmin = yzp->dtype() == DataType::kUInt8 ? 0 : -128;
+    clamp = z != qmin;
+    if (clamp && ctx.opset("") < 12) return false;  // Max on 8-bit types
+  }
+  const std::vector<std::string> inputs = {xn.inputs[0], xn.inputs[1], xn.inputs[2],
+                                           wn.inputs[0], wn.inputs[1],
+                                           wn.inputs.size() > 2 ? wn.inputs[2] : "",
+                                           q.inputs[1],  q.inputs[2], bias};
+  const std::vector<ir::Attribute> attrs = conv.attributes;
+  const std::string name = conv.name, out = q.outputs[0], y_zp = q.inputs[2];
+  ctx.remove_node(c);
+  if (relu >= 0) ctx.remove_node(relu);
+  const std::string conv_y = clamp ? ctx.fresh_name(out + "_unclamped") : out;
+  ctx.edit_node(i, [&](ir::Node& n) {
+    n.op_type = "QLinearConv";
+    n.name = name;
+    n.inputs = inputs;
+    while (!n.inputs.empty() && n.inputs.back().empty()) n.inputs.pop_back();
+    n.attributes = attrs;
+    n.outputs = {conv_y};
+  });
+  if (clamp) {
+    ir::Node max;
+    max.op_type = "Max";
+    max.name = name + "_relu";
+    max.inputs = {conv_y, y_zp};
+    max.outputs = {out};
+    max.opset = ctx.opset("");
+    ctx.add_node(std::move(max));
+  }
+  return true;
+}
+
+bool swap_maxpool_quantize(RewriteContext& ctx, int i) {
+  const ir::Node& q = ctx.node(i);
+  if (q.outputs.size() != 1 || !per_tensor_8bit(ctx, q) || ctx.opset("") < 12) return false;
+  const int p = fusion::sole_producer(ctx, q.inputs[0], "MaxPool");
+  if (p < 0) return false;
+  const ir::Node& pool = ctx.node(p);
+  if (pool.outputs.size() != 1 || pool.inputs.size() != 1) return false;  // no Indices
+  const std::string v = pool.inputs[0], quantized = ctx.fresh_name(v + "_quantized");
+  const std::string out = q.outputs[0];
+  // The new value's type: the pool input's shape, the zero point's element type.
+  if (const ir::TypeInfo* t = ctx.graph().find_type(v)) {
+    ir::TypeInfo qt = *t;
+    qt.elem_type = ctx.constant(q.inputs[2])->dtype();
+    ctx.graph().value_info.push_back(ir::ValueInfo{quantized, qt, {}});
+  }
+  // Q reads the pool's input; the pool reads Q's output and writes what Q wrote.
+  ctx.edit_node(i, [&](ir::Node& n) {
+    n.inputs[0] = v;
+    n.outputs = {quantized};
+  });
+  ctx.edit_node(p, [&](ir::Node& n) {
+    n.inputs = {quantized};
+    n.outputs = {out};
+  });
+  return true;
+}
+
+}  // namespace
+
+void add_qdq_fusion_rules(std::vector<RewriteRule>& rules) {
+  rules.push_back({"swap_maxpool_quantize", kExtended, {"QuantizeLinear"}, swap_maxpool_quantize});
+  rules.push_back({"fuse_qdq_conv", kExtended, {"QuantizeLinear"}, fuse_qdq_conv});
+}
+
+}  // namespace onyx::opt
