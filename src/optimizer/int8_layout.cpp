@@ -144,9 +144,12 @@ class Pass {
   }
 
   void visit(ir::Node& n) {
-    if (!n.domain.empty() || n.outputs.size() != 1 || n.outputs[0].empty() || n.inputs.empty()) {
+    if (n.outputs.size() != 1 || n.outputs[0].empty() || n.inputs.empty()) return;
+    if (n.domain == kOnyxDomain && n.op_type == "QLinearAdd") {
+      if (channels_last(n.inputs[0]) || channels_last(n.inputs[3])) convert_elementwise(n);
       return;
     }
+    if (!n.domain.empty()) return;
     if (n.op_type == "QLinearConv") return convert_conv(n);
     if (!channels_last(n.inputs[0]) &&
         !(n.inputs.size() > 1 && channels_last(n.inputs[1]) && n.op_type != "QuantizeLinear" &&

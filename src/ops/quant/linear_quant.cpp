@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "ops/common/simd_dispatch.h"
@@ -125,7 +126,83 @@ void dequantize_from(const T* x, int64_t n, float scale, float zp, float* y,
   });
 }
 
+// y = Q(act(DQ(a) + DQ(b))) with quantize_to's and dequantize_from's arithmetic exactly (this
+// file is compiled without FMA contraction, so the products and the sum round one by one).
+template <typename TA, typename TB, typename TY>
+void add_quantized(const TA* a, const QuantParams8& pa, const TB* b, const QuantParams8& pb,
+                   int64_t n, bool relu, TY* y, const QuantParams8& py, const ThreadPool* pool) {
+  using TV = std::conditional_t<std::is_signed_v<TY>, I8x16, U8x16>;
+  const float lo = static_cast<float>(std::numeric_limits<TY>::min());
+  const float hi = static_cast<float>(std::numeric_limits<TY>::max());
+  const float za = static_cast<float>(pa.zero_point), zb = static_cast<float>(pb.zero_point);
+  const float zy = static_cast<float>(py.zero_point);
+  parallel_for(pool, n, 1 << 14, [&](int64_t begin, int64_t end) {
+    simd::with_widest_simd([&]() ONYX_SIMD_BODY {
+      const V vscale = simd::broadcast<kLanes>(py.scale), vzp = simd::broadcast<kLanes>(zy);
+      const V vmagic = simd::broadcast<kLanes>(12582912.f), zero{};
+      // Relu as max(sum, 0); without it a floor no sum goes below.
+      const float floor_value = relu ? 0.f : -std::numeric_limits<float>::infinity();
+      const V vlo = simd::broadcast<kLanes>(lo), vhi = simd::broadcast<kLanes>(hi);
+      // A chunk of sums at a time: written as a plain loop, which GCC vectorizes (its vector
+      // conversions from 8-bit lanes to floats come out as scalar code), then quantized.
+      constexpr int64_t kSums = 1024;
+      alignas(64) float sums[kSums];
+      int64_t i = begin;
+      for (; i + kLanes <= end;) {
+        const int64_t len = std::min(kSums, (end - i) / kLanes * kLanes);
+        for (int64_t j = 0; j < len; ++j) {
+          const float v = (static_cast<float>(a[i + j]) - za) * pa.scale +
+                          (static_cast<float>(b[i + j]) - zb) * pb.scale;
+          sums[j] = v < floor_value ? floor_value : v;
+        }
+        for (int64_t j = 0; j < len; j += kLanes) {
+          const V q = simd::load<kLanes>(sums + j) / vscale;
+          V r = (q + vmagic) - vmagic;
+          r = q == q ? r : zero;  // NaN -> the zero point, as quantize_to
+          r += vzp;
+          r = r < vlo ? vlo : r;
+          r = r > vhi ? vhi : r;
+          const TV u = __builtin_convertvector(__builtin_convertvector(r, I32x16), TV);
+          __builtin_memcpy(y + i + j, &u, sizeof(u));
+        }
+        i += len;
+      }
+      for (; i < end; ++i) {
+        float sum = (static_cast<float>(a[i]) - za) * pa.scale +
+                    (static_cast<float>(b[i]) - zb) * pb.scale;
+        if (relu) sum = sum < 0.f ? 0.f : sum;
+        y[i] = static_cast<TY>(round_saturate(sum / py.scale, zy, static_cast<int64_t>(lo),
+                                              static_cast<int64_t>(hi)));
+      }
+    });
+  });
+}
+
 }  // namespace
+
+void add_quantized_8bit(const void* a, const QuantParams8& pa, const void* b,
+                        const QuantParams8& pb, int64_t n, bool relu, void* y,
+                        const QuantParams8& py, const ThreadPool* pool) {
+  auto with_y = [&]<typename TA, typename TB>(const TA* ta, const TB* tb) {
+    if (py.is_signed) {
+      add_quantized(ta, pa, tb, pb, n, relu, static_cast<int8_t*>(y), py, pool);
+    } else {
+      add_quantized(ta, pa, tb, pb, n, relu, static_cast<uint8_t*>(y), py, pool);
+    }
+  };
+  auto with_b = [&]<typename TA>(const TA* ta) {
+    if (pb.is_signed) {
+      with_y(ta, static_cast<const int8_t*>(b));
+    } else {
+      with_y(ta, static_cast<const uint8_t*>(b));
+    }
+  };
+  if (pa.is_signed) {
+    with_b(static_cast<const int8_t*>(a));
+  } else {
+    with_b(static_cast<const uint8_t*>(a));
+  }
+}
 
 void quantize_8bit(const float* x, int64_t n, float scale, int32_t zero_point, bool is_signed,
                    void* y, const ThreadPool* pool) {

@@ -38,4 +38,18 @@ void quantize_8bit(const float* x, int64_t n, float scale, int32_t zero_point, b
 void dequantize_8bit(const void* x, int64_t n, bool is_signed, float scale, int32_t zero_point,
                      float* y, const ThreadPool* pool);
 
+// One 8-bit tensor's per-tensor parameters.
+struct QuantParams8 {
+  float scale = 1.f;
+  int32_t zero_point = 0;
+  bool is_signed = false;  // int8 rather than uint8
+};
+
+// y = quantize(act(dequantize(a) + dequantize(b))) over n elements, act Relu or none: the
+// result of those three (four) operators run one after another, bit for bit (onyx QLinearAdd).
+// py.scale must be positive and finite.
+void add_quantized_8bit(const void* a, const QuantParams8& pa, const void* b,
+                        const QuantParams8& pb, int64_t n, bool relu, void* y,
+                        const QuantParams8& py, const ThreadPool* pool);
+
 }  // namespace onyx::quant

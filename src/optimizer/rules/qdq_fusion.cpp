@@ -16,6 +16,11 @@
 //
 // is exact for a per-tensor QuantizeLinear (monotonic, and MaxPool only selects), and lets the
 // convolution before the pool fuse (ResNet's stem: Conv -> Relu -> MaxPool -> Q).
+//
+//   QuantizeLinear(Add(DQ(a), DQ(b)) [-> Relu]) => onyx QLinearAdd(a, ..., b, ..., y) [Relu]
+//
+// (the residual sums) computes exactly what the nodes it replaces do, per-tensor parameters and
+// one shape for a and b only.
 #include <cmath>
 
 #include "optimizer/rewrite.h"
@@ -203,11 +208,48 @@ bool swap_maxpool_quantize(RewriteContext& ctx, int i) {
   return true;
 }
 
+bool fuse_qdq_add(RewriteContext& ctx, int i) {
+  const ir::Node& q = ctx.node(i);
+  if (q.outputs.size() != 1 || !per_tensor_8bit(ctx, q)) return false;
+  const float y_scale = ctx.constant(q.inputs[1])->data<float>()[0];
+  if (!(y_scale > 0.f) || !std::isfinite(y_scale)) return false;  // QuantizeLinear's fast path
+  const int relu = fusion::sole_producer(ctx, q.inputs[0], "Relu");
+  const std::string sum = relu >= 0 ? ctx.node(relu).inputs[0] : q.inputs[0];
+  const int add = fusion::sole_producer(ctx, sum, "Add");
+  if (add < 0 || ctx.node(add).inputs.size() != 2) return false;
+  const ir::Node& an = ctx.node(add);
+  if (!rules::same_shape(ctx.graph().find_type(an.inputs[0]), ctx.graph().find_type(an.inputs[1]))) {
+    return false;  // no broadcasting in the fused op
+  }
+  std::vector<std::string> inputs;
+  for (const std::string& v : an.inputs) {
+    const int dq = producer_of(ctx, v, "DequantizeLinear");
+    if (dq < 0 || !per_tensor_8bit(ctx, ctx.node(dq))) return false;
+    const ir::Node& d = ctx.node(dq);
+    // Scales whose products with 8-bit values stay finite: no NaN for Relu to meet.
+    const float s = ctx.constant(d.inputs[1])->data<float>()[0];
+    if (!(std::fabs(s) < 1e30f)) return false;
+    inputs.insert(inputs.end(), {d.inputs[0], d.inputs[1], d.inputs[2]});
+  }
+  inputs.insert(inputs.end(), {q.inputs[1], q.inputs[2]});
+  const std::string name = an.name, out = q.outputs[0];
+  ctx.remove_node(add);
+  if (relu >= 0) ctx.remove_node(relu);
+  fusion::fuse_into(ctx, i, "QLinearAdd", out, [&](ir::Node& n) {
+    n.name = name;
+    n.inputs = inputs;
+    n.attributes.clear();
+    if (relu >= 0) n.attributes.push_back(rules::make_string_attr("activation", "Relu"));
+  });
+  return true;
+}
+
 }  // namespace
 
 void add_qdq_fusion_rules(std::vector<RewriteRule>& rules) {
   rules.push_back({"swap_maxpool_quantize", kExtended, {"QuantizeLinear"}, swap_maxpool_quantize});
   rules.push_back({"fuse_qdq_conv", kExtended, {"QuantizeLinear"}, fuse_qdq_conv});
+  rules.push_back({"fuse_qdq_add", kExtended, {"QuantizeLinear"}, fuse_qdq_add});
 }
 
 }  // namespace onyx::opt

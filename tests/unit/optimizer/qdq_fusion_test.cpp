@@ -1,6 +1,7 @@
 // Static (QDQ) quantization graphs: the DequantizeLinear -> Conv (-> Relu) -> QuantizeLinear
-// fusion into QLinearConv, the MaxPool / QuantizeLinear swap, and the channels-last int8 layout
-// pass (optimizer/int8_layout.h), each checked against the graph run as written.
+// fusion into QLinearConv, the MaxPool / QuantizeLinear swap, the residual sum as QLinearAdd,
+// and the channels-last int8 layout pass (optimizer/int8_layout.h), each checked against the
+// graph run as written.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -192,6 +193,8 @@ TEST(Int8Layout, ResidualBlockRunsChannelsLastWithTheSameResults) {
   const ir::Model& m = session->model();
   EXPECT_EQ(count_op(m, "NhwcQLinearConv"), 2);
   EXPECT_EQ(count_op(m, "NhwcMaxPool"), 1);
+  EXPECT_EQ(count_op(m, "QLinearAdd"), 1);  // the residual sum, its Relu and quantizer
+  EXPECT_EQ(count_op(m, "Add"), 0);
   EXPECT_EQ(count_op(m, "QLinearConv"), 0);
   // One Transpose into the region (after the input's QuantizeLinear), one out (before the pool).
   EXPECT_EQ(count_op(m, "Transpose"), 2);
