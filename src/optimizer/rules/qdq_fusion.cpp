@@ -17,12 +17,19 @@
 // is exact for a per-tensor QuantizeLinear (monotonic, and MaxPool only selects), and lets the
 // convolution before the pool fuse (ResNet's stem: Conv -> Relu -> MaxPool -> Q).
 //
+// All three only where QLinearConv has its fast path (oneDNN's int8 kernels on VNNI / AMX, int8
+// weights without zero points: ops/quant/integer_conv.cpp): elsewhere its exact reference is
+// slower than the float convolution of the dequantized weights (ResNet-50 QDQ without VNNI:
+// 240 ms against 65), so the convolutions stay float, in the blocked layout, which Q / DQ pairs
+// keep between them and a QLinearAdd would break (69 ms against 64.5).
+//
 //   QuantizeLinear(Add(DQ(a), DQ(b)) [-> Relu]) => onyx QLinearAdd(a, ..., b, ..., y) [Relu]
 //
 // (the residual sums) computes exactly what the nodes it replaces do, per-tensor parameters and
 // one shape for a and b only.
 #include <cmath>
 
+#include "ops/quant/int8_matmul.h"
 #include "optimizer/rewrite.h"
 #include "optimizer/rules/fusion_util.h"
 #include "optimizer/rules/rule_util.h"
@@ -117,6 +124,7 @@ bool bias_dequantize(RewriteContext& ctx, const ir::Node& dq, int64_t M, float x
 }
 
 bool fuse_qdq_conv(RewriteContext& ctx, int i) {
+  if (!quant::int8_fast_path_enabled()) return false;
   const ir::Node& q = ctx.node(i);
   if (q.outputs.size() != 1 || !per_tensor_8bit(ctx, q)) return false;
   // Conv -> [Relu ->] Q, each read by the next alone.
@@ -132,7 +140,12 @@ bool fuse_qdq_conv(RewriteContext& ctx, int i) {
   const ir::Node& xn = ctx.node(xdq);
   const ir::Node& wn = ctx.node(wdq);
   const Tensor* w = ctx.constant(wn.inputs[0]);
-  if (w == nullptr || !weight_dequantize(ctx, wn, w->rank())) return false;
+  if (w == nullptr || w->dtype() != DataType::kInt8 || !weight_dequantize(ctx, wn, w->rank())) {
+    return false;
+  }
+  if (wn.inputs.size() > 2 && !wn.inputs[2].empty() && !rules::is_all(*ctx.constant(wn.inputs[2]), 0)) {
+    return false;  // oneDNN has no weight zero points
+  }
   std::string bias;
   if (conv.inputs.size() > 2 && !conv.inputs[2].empty()) {
     const int bdq = producer_of(ctx, conv.inputs[2], "DequantizeLinear");
@@ -182,6 +195,7 @@ bool fuse_qdq_conv(RewriteContext& ctx, int i) {
 }
 
 bool swap_maxpool_quantize(RewriteContext& ctx, int i) {
+  if (!quant::int8_fast_path_enabled()) return false;
   const ir::Node& q = ctx.node(i);
   if (q.outputs.size() != 1 || !per_tensor_8bit(ctx, q) || ctx.opset("") < 12) return false;
   const int p = fusion::sole_producer(ctx, q.inputs[0], "MaxPool");
@@ -209,6 +223,7 @@ bool swap_maxpool_quantize(RewriteContext& ctx, int i) {
 }
 
 bool fuse_qdq_add(RewriteContext& ctx, int i) {
+  if (!quant::int8_fast_path_enabled()) return false;  // (see above)
   const ir::Node& q = ctx.node(i);
   if (q.outputs.size() != 1 || !per_tensor_8bit(ctx, q)) return false;
   const float y_scale = ctx.constant(q.inputs[1])->data<float>()[0];

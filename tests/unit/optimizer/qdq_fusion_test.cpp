@@ -102,6 +102,7 @@ void expect_within_one_step(const ir::Model& m, const NamedValues& feeds, int a,
 }
 
 TEST(QdqFusion, ConvReluQuantizeBecomesQLinearConv) {
+  if (!quant::exact_int8_dot_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
   ModelBuilder b = conv_relu_model(0);
   const NamedValues feeds = {{"x", V(random_tensor({1, 8, 10, 10}, 1))}};
   auto session = load(b.model, 2);
@@ -115,6 +116,7 @@ TEST(QdqFusion, ConvReluQuantizeBecomesQLinearConv) {
 }
 
 TEST(QdqFusion, ReluAboveTheMinimumZeroPointBecomesMax) {
+  if (!quant::exact_int8_dot_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
   ModelBuilder b = conv_relu_model(40);
   const NamedValues feeds = {{"x", V(random_tensor({1, 8, 10, 10}, 2))}};
   auto session = load(b.model, 2);
@@ -171,7 +173,19 @@ ModelBuilder residual_model() {
   return b;
 }
 
+TEST(QdqFusion, WithoutTheInt8KernelsTheGraphKeepsItsFloatConvolutions) {
+  quant::set_int8_matmul_enabled_for_testing(false);
+  auto session = load(residual_model().model, 2);
+  quant::set_int8_matmul_enabled_for_testing(true);
+  ASSERT_TRUE(session);
+  const ir::Model& m = session->model();
+  EXPECT_EQ(count_op(m, "QLinearConv"), 0);
+  EXPECT_EQ(count_op(m, "Conv") + count_op(m, "FusedConv"), 2);
+  EXPECT_EQ(count_op(m, "QLinearAdd"), 0);
+}
+
 TEST(QdqFusion, MaxPoolMovesAfterQuantizeSoTheStemFuses) {
+  if (!quant::exact_int8_dot_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
   ModelBuilder b = residual_model();
   auto session = load(b.model, 2);
   ASSERT_TRUE(session);
