@@ -223,8 +223,9 @@ class FastQLinearConv {
       const float prod = xs * scale[1]->data<float>()[m];
       f->scales_.push_back(prod / ys);
     }
-    f->weights_ = w;
-    f->bias_ = bias;
+    f->weights_ = *w;  // shares the constant's buffer
+    f->has_bias_ = bias != nullptr;
+    if (bias != nullptr) f->bias_ = *bias;
     return f;
   }
 
@@ -256,8 +257,8 @@ class FastQLinearConv {
     spec.dst_signed = dst_type_ == DataType::kInt8;
     spec.src_zero_point = src_zp_;
     spec.dst_zero_point = dst_zp_;
-    spec.weights = weights_->data<int8_t>();
-    spec.bias = bias_ != nullptr ? bias_->data<int32_t>() : nullptr;
+    spec.weights = weights_.data<int8_t>();
+    spec.bias = has_bias_ ? bias_.data<int32_t>() : nullptr;
     spec.scales = scales_;
     spec.channels_last = channels_last;
     auto made = quant::Int8Convolution::create(spec);
@@ -270,8 +271,8 @@ class FastQLinearConv {
   DataType src_type_ = DataType::kUInt8, dst_type_ = DataType::kUInt8;
   int32_t src_zp_ = 0, dst_zp_ = 0;
   std::vector<float> scales_;
-  const Tensor* weights_ = nullptr;  // the session's constants, alive as long as the kernel
-  const Tensor* bias_ = nullptr;
+  Tensor weights_, bias_;  // the constants (their buffers shared)
+  bool has_bias_ = false;
   mutable std::mutex mutex_;
   mutable std::map<std::vector<int64_t>, std::shared_ptr<const quant::Int8Convolution>> cache_;
 };
