@@ -8,9 +8,11 @@
 //
 // QLinearConv sums exactly in int32 and rounds once, where the QDQ graph sums dequantized floats
 // and rounds to float on the way: a result may differ by one quantization step where the float
-// sum lands across a rounding tie (as in onnxruntime, which fuses the same way). A Relu before
-// the QuantizeLinear is max(Q(y), y_zp) since Q is monotonic and Q(0) = y_zp: nothing at all
-// when y_zp is the type's minimum (Q saturates there), else a Max with the zero point.
+// sum lands across a rounding tie (as in onnxruntime, which fuses the same way). A Relu or Clip
+// before the QuantizeLinear clamps to [lo, hi], and Q(clamp(y, lo, hi)) = clamp(Q(y), Q(lo),
+// Q(hi)) since Q is monotonic: nothing at all where Q's own saturation gives those bounds (a
+// Relu with y_zp the type's minimum, a ReLU6 calibrated to [0, 6]), else a Max or Clip on the
+// 8-bit values.
 //
 //   QuantizeLinear(MaxPool(v)) => MaxPool(QuantizeLinear(v))
 //
@@ -27,7 +29,9 @@
 //
 // (the residual sums) computes exactly what the nodes it replaces do, per-tensor parameters and
 // one shape for a and b only.
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "ops/quant/int8_matmul.h"
 #include "optimizer/rewrite.h"
@@ -123,13 +127,52 @@ bool bias_dequantize(RewriteContext& ctx, const ir::Node& dq, int64_t M, float x
   return true;
 }
 
+// The range [lo, hi] a Relu or Clip between the convolution and its QuantizeLinear clamps to;
+// false for other nodes or a Clip whose bounds are not constants.
+bool activation_range(RewriteContext& ctx, const ir::Node& act, double& lo, double& hi) {
+  lo = -std::numeric_limits<double>::infinity();
+  hi = std::numeric_limits<double>::infinity();
+  if (act.op_type == "Relu") {
+    lo = 0;
+    return true;
+  }
+  if (act.op_type != "Clip") return false;
+  if (act.opset < 11) {  // bounds as attributes
+    if (const ir::Attribute* a = act.find_attribute("min")) lo = a->f;
+    if (const ir::Attribute* a = act.find_attribute("max")) hi = a->f;
+    return lo <= hi;
+  }
+  for (size_t k = 1; k < act.inputs.size() && k < 3; ++k) {
+    if (act.inputs[k].empty()) continue;
+    double v = 0;
+    if (!rules::scalar_value(ctx.constant(act.inputs[k]), v)) return false;
+    (k == 1 ? lo : hi) = v;
+  }
+  return lo <= hi;
+}
+
+// QuantizeLinear of one value, as the operator computes it (the division in float).
+int64_t quantize_value(double v, float scale, int64_t zp, int64_t qmin, int64_t qmax) {
+  if (std::isinf(v)) return v < 0 ? qmin : qmax;
+  const float q = std::nearbyint(static_cast<float>(v) / scale);
+  return std::clamp(static_cast<int64_t>(std::clamp(q, -1e9f, 1e9f)) + zp, qmin, qmax);
+}
+
+Tensor eight_bit_scalar(DataType dt, int64_t v) {
+  return dt == DataType::kUInt8 ? Tensor::scalar<uint8_t>(static_cast<uint8_t>(v))
+                                : Tensor::scalar<int8_t>(static_cast<int8_t>(v));
+}
+
 bool fuse_qdq_conv(RewriteContext& ctx, int i) {
   if (!quant::int8_fast_path_enabled()) return false;
   const ir::Node& q = ctx.node(i);
   if (q.outputs.size() != 1 || !per_tensor_8bit(ctx, q)) return false;
-  // Conv -> [Relu ->] Q, each read by the next alone.
-  int relu = fusion::sole_producer(ctx, q.inputs[0], "Relu");
-  const std::string conv_out = relu >= 0 ? ctx.node(relu).inputs[0] : q.inputs[0];
+  // Conv -> [Relu or Clip ->] Q, each read by the next alone.
+  int act = fusion::sole_producer(ctx, q.inputs[0], "Relu");
+  if (act < 0) act = fusion::sole_producer(ctx, q.inputs[0], "Clip");
+  double act_lo = 0, act_hi = 0;
+  if (act >= 0 && !activation_range(ctx, ctx.node(act), act_lo, act_hi)) return false;
+  const std::string conv_out = act >= 0 ? ctx.node(act).inputs[0] : q.inputs[0];
   const int c = fusion::sole_producer(ctx, conv_out, "Conv");
   if (c < 0) return false;
   const ir::Node& conv = ctx.node(c);
@@ -156,23 +199,28 @@ bool fuse_qdq_conv(RewriteContext& ctx, int i) {
     }
     bias = ctx.node(bdq).inputs[0];
   }
+  // The activation's bounds in the 8-bit domain; those Q's saturation already gives vanish.
   const Tensor* yzp = ctx.constant(q.inputs[2]);
-  bool clamp = false;  // a Relu that is not absorbed by Q's saturation
-  if (relu >= 0) {
-    const int64_t z = yzp->dtype() == DataType::kUInt8 ? yzp->data<uint8_t>()[0]
-                                                       : yzp->data<int8_t>()[0];
-    const int64_t qmin = yzp->dtype() == DataType::kUInt8 ? 0 : -128;
-    clamp = z != qmin;
-    if (clamp && ctx.opset("") < 12) return false;  // Max on 8-bit types
+  const DataType qt = yzp->dtype();
+  const int64_t qmin = qt == DataType::kUInt8 ? 0 : -128, qmax = qt == DataType::kUInt8 ? 255 : 127;
+  int64_t qlo = qmin, qhi = qmax;
+  if (act >= 0) {
+    const float y_scale = ctx.constant(q.inputs[1])->data<float>()[0];
+    const int64_t z = qt == DataType::kUInt8 ? yzp->data<uint8_t>()[0] : yzp->data<int8_t>()[0];
+    if (!(y_scale > 0.f) || !std::isfinite(y_scale)) return false;
+    qlo = quantize_value(act_lo, y_scale, z, qmin, qmax);
+    qhi = quantize_value(act_hi, y_scale, z, qmin, qmax);
+    if ((qlo > qmin || qhi < qmax) && ctx.opset("") < 12) return false;  // Max / Clip on 8 bits
   }
   const std::vector<std::string> inputs = {xn.inputs[0], xn.inputs[1], xn.inputs[2],
                                            wn.inputs[0], wn.inputs[1],
                                            wn.inputs.size() > 2 ? wn.inputs[2] : "",
                                            q.inputs[1],  q.inputs[2], bias};
   const std::vector<ir::Attribute> attrs = conv.attributes;
-  const std::string name = conv.name, out = q.outputs[0], y_zp = q.inputs[2];
+  const std::string name = conv.name, out = q.outputs[0];
   ctx.remove_node(c);
-  if (relu >= 0) ctx.remove_node(relu);
+  if (act >= 0) ctx.remove_node(act);
+  const bool clamp = qlo > qmin || qhi < qmax;
   const std::string conv_y = clamp ? ctx.fresh_name(out + "_unclamped") : out;
   ctx.edit_node(i, [&](ir::Node& n) {
     n.op_type = "QLinearConv";
@@ -183,13 +231,15 @@ bool fuse_qdq_conv(RewriteContext& ctx, int i) {
     n.outputs = {conv_y};
   });
   if (clamp) {
-    ir::Node max;
-    max.op_type = "Max";
-    max.name = name + "_relu";
-    max.inputs = {conv_y, y_zp};
-    max.outputs = {out};
-    max.opset = ctx.opset("");
-    ctx.add_node(std::move(max));
+    // Max(y, Q(lo)) for a lower bound alone (a Relu), else Clip(y, Q(lo), Q(hi)).
+    ir::Node bound;
+    bound.op_type = qhi < qmax ? "Clip" : "Max";
+    bound.name = name + "_activation";
+    bound.inputs = {conv_y, ctx.add_constant(out + "_lo", eight_bit_scalar(qt, qlo))};
+    if (qhi < qmax) bound.inputs.push_back(ctx.add_constant(out + "_hi", eight_bit_scalar(qt, qhi)));
+    bound.outputs = {out};
+    bound.opset = static_cast<int>(ctx.opset(""));
+    ctx.add_node(std::move(bound));
   }
   return true;
 }

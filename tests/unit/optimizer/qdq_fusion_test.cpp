@@ -127,6 +127,56 @@ TEST(QdqFusion, ReluAboveTheMinimumZeroPointBecomesMax) {
   expect_within_one_step(b.model, feeds, 0, 2, 0.05f);
 }
 
+// Q(x) -> DQ -> Conv -> Clip(lo, hi) -> Q(y_scale, 0) -> DQ -> y.
+ModelBuilder conv_clip_model(float lo, float hi, float y_scale) {
+  ModelBuilder b;
+  b.input("x", {1, 8, 10, 10})
+      .output("y")
+      .constant("xs", Tensor::scalar<float>(kXScale))
+      .constant("xz", Tensor::scalar<uint8_t>(128))
+      .constant("lo", Tensor::scalar<float>(lo))
+      .constant("hi", Tensor::scalar<float>(hi))
+      .constant("ys", Tensor::scalar<float>(y_scale))
+      .constant("yz", Tensor::scalar<uint8_t>(0))
+      .node("QuantizeLinear", {"x", "xs", "xz"}, {"xq"})
+      .node("DequantizeLinear", {"xq", "xs", "xz"}, {"xdq"});
+  add_qdq_conv(b, "xdq", kXScale, 8, 16, "c", 4);
+  b.node("Clip", {"c", "lo", "hi"}, {"r"})
+      .node("QuantizeLinear", {"r", "ys", "yz"}, {"yq"})
+      .node("DequantizeLinear", {"yq", "ys", "yz"}, {"y"});
+  return b;
+}
+
+TEST(QdqFusion, ReluSixCalibratedToItsRangeVanishes) {
+  if (!quant::exact_int8_dot_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
+  // y_scale 6 / 255, zero point 0: Q(0) and Q(6) are uint8's bounds.
+  ModelBuilder b = conv_clip_model(0.f, 6.f, 6.f / 255.f);
+  auto session = load(b.model, 2);
+  ASSERT_TRUE(session);
+  const ir::Model& m = session->model();
+  EXPECT_EQ(count_op(m, "QLinearConv"), 1);
+  EXPECT_EQ(count_op(m, "Clip") + count_op(m, "Max"), 0);
+  const NamedValues feeds = {{"x", V(random_tensor({1, 8, 10, 10}, 4))}};
+  expect_within_one_step(b.model, feeds, 0, 2, 6.f / 255.f);
+}
+
+TEST(QdqFusion, ClipInsideTheRangeClampsTheEightBitValues) {
+  if (!quant::exact_int8_dot_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
+  ModelBuilder b = conv_clip_model(0.1f, 0.4f, 0.01f);  // Q(0.1) = 10, Q(0.4) = 40
+  auto session = load(b.model, 2);
+  ASSERT_TRUE(session);
+  const ir::Model& m = session->model();
+  EXPECT_EQ(count_op(m, "QLinearConv"), 1);
+  EXPECT_EQ(count_op(m, "Clip"), 1);
+  const NamedValues feeds = {{"x", V(random_tensor({1, 8, 10, 10}, 5))}};
+  expect_within_one_step(b.model, feeds, 0, 2, 0.01f);
+  const Tensor y = run_at(b.model, feeds, 2);
+  for (int64_t k = 0; k < y.numel(); ++k) {
+    ASSERT_GE(y.data<float>()[k], 0.1f - 1e-6f);
+    ASSERT_LE(y.data<float>()[k], 0.4f + 1e-6f);
+  }
+}
+
 TEST(QdqFusion, BiasWithAnotherScaleIsNotFused) {
   ModelBuilder b = conv_relu_model(0);
   auto& bs = b.model.graph.initializers.at("c_bs");
