@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Writes bench/models/resnet50_qdq/: the exported ResNet-50 (bench/export_models.py) with static
-int8 quantization in the QDQ form onnxruntime.quantization.quantize_static writes by default:
+"""Writes bench/models/<cnn>_qdq/ for ResNet-50, MobileNetV2 and DenseNet-121 as exported by
+bench/export_models.py: the float model with static int8 quantization in the QDQ form
+onnxruntime.quantization.quantize_static writes by default:
 
   * every activation read by a Conv, Gemm or Add passes through QuantizeLinear ->
     DequantizeLinear (uint8, asymmetric; scale and zero point from the tensor's min / max over
@@ -12,7 +13,7 @@ The calibration ranges come from one onyx run of the float model with every such
 graph output. We write the rewrite ourselves (onnxruntime's Python package is not installable
 here); the operators and their placement follow quantize_static's QDQ format.
 
-  /usr/bin/python3 bench/quantize_static.py [--onyx build/onyx]
+  /usr/bin/python3 bench/quantize_static.py [--onyx build/onyx] [--models resnet50,...]
 """
 import argparse
 import os
@@ -27,7 +28,7 @@ from onnx import TensorProto, helper, numpy_helper
 from int8_manifest import BENCH_DIR, MODELS_DIR, load_manifest, save_quantized
 
 REPO_DIR = os.path.dirname(BENCH_DIR)
-SOURCE, NAME = "resnet50", "resnet50_qdq"
+SOURCES = ["resnet50", "mobilenet_v2", "densenet121"]  # each becomes <name>_qdq
 QUANTIZED_READERS = {"Conv", "Gemm", "Add"}
 
 
@@ -161,20 +162,25 @@ def quantize(model, ranges):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--onyx", default=os.path.join(REPO_DIR, "build", "onyx"))
+    p.add_argument("--models", default=",".join(SOURCES),
+                   help="comma-separated float models to quantize (default: %(default)s)")
     args = p.parse_args()
     manifest = load_manifest("quantize_static.py")
-    if SOURCE not in manifest:
-        sys.exit(f"quantize_static.py: {SOURCE} is not exported")
-    source = manifest[SOURCE]
-    model = onnx.load(os.path.join(MODELS_DIR, source["model"]))
-    fold_identities(model.graph)
-    names = activations_to_quantize(model.graph)
-    ranges = calibrate(model, names, list(source["inputs"].values()), args.onyx)
-    quantize(model, ranges)
-    size = save_quantized(manifest, SOURCE, NAME, model,
-                          f"static int8 QDQ quantization of {len(names)} activations and its "
-                          "Conv / Gemm weights")
-    print(f"{NAME}: {len(names)} activations quantized, {size / 1e6:.1f} MB")
+    for source_name in args.models.split(","):
+        if source_name not in manifest:
+            print(f"quantize_static.py: {source_name} is not exported, skipped", file=sys.stderr)
+            continue
+        source = manifest[source_name]
+        model = onnx.load(os.path.join(MODELS_DIR, source["model"]))
+        fold_identities(model.graph)
+        names = activations_to_quantize(model.graph)
+        ranges = calibrate(model, names, list(source["inputs"].values()), args.onyx)
+        quantize(model, ranges)
+        name = source_name + "_qdq"
+        size = save_quantized(manifest, source_name, name, model,
+                              f"static int8 QDQ quantization of {len(names)} activations and "
+                              "its Conv / Gemm weights")
+        print(f"{name}: {len(names)} activations quantized, {size / 1e6:.1f} MB")
 
 
 if __name__ == "__main__":

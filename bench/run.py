@@ -39,7 +39,8 @@ MODELS_DIR = os.path.join(BENCH_DIR, "models")
 # The order of the table: the manifest may list the models in any order.
 MODEL_ORDER = ["resnet50", "mobilenet_v2", "efficientnet_b0", "densenet121", "vit_s16",
                "bert_base", "gpt2_small", "lstm_tagger", "gru_tagger", "tree_ensemble",
-               "resnet50_qdq", "bert_base_int8", "gpt2_small_int8"]
+               "resnet50_qdq", "mobilenet_v2_qdq", "densenet121_qdq", "bert_base_int8",
+               "gpt2_small_int8"]
 
 
 def parse_args():

@@ -121,6 +121,11 @@ Result<OptimizeReport> optimize(ir::Model& model, const KernelRegistry& registry
   // (folding would make them float constants): rules/qdq_fusion.cpp.
   if (level >= kExtended) {
     std::vector<RewriteRule> qdq;
+    // Constant nodes become initializers first (exporters write Clip's bounds as Constant
+    // nodes); nothing else folds yet.
+    add_constant_folding_rules(qdq);
+    std::erase_if(qdq, [](const RewriteRule& r) { return r.name != "fold_constant"; });
+    for (RewriteRule& r : qdq) r.op_types = {"Constant"};
     add_qdq_fusion_rules(qdq);
     Driver(qdq, options, report).run(model.graph, model.opset_imports, registry, level);
   }

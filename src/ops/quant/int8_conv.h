@@ -34,7 +34,10 @@ struct Int8ConvSpec {
 class Int8Convolution {
  public:
   // NotImplemented when the CPU has no exact int8 dot product or oneDNN no implementation.
-  static Result<std::shared_ptr<const Int8Convolution>> create(const Int8ConvSpec& spec);
+  // Where oneDNN has both an AMX and a VNNI kernel, times both (on `pool`'s threads) and keeps
+  // the faster.
+  static Result<std::shared_ptr<const Int8Convolution>> create(const Int8ConvSpec& spec,
+                                                               const ThreadPool* pool);
   ~Int8Convolution();
 
   // y = the convolution of x, both in the spec's layout. Thread-safe.

@@ -232,7 +232,7 @@ class FastQLinearConv {
   // Runs the convolution; false when oneDNN cannot serve this shape (the caller falls back).
   Result<bool> run(const Tensor& x, const ConvPlan& p, bool channels_last, Tensor& y,
                    const ThreadPool* pool) const {
-    auto conv = primitive_for(x, p, channels_last);
+    auto conv = primitive_for(x, p, channels_last, pool);
     if (conv == nullptr) return false;
     ONYX_RETURN_IF_ERROR(conv->run(x.raw_data(), y.raw_data(), pool));
     return true;
@@ -242,7 +242,8 @@ class FastQLinearConv {
 
  private:
   std::shared_ptr<const quant::Int8Convolution> primitive_for(const Tensor& x, const ConvPlan& p,
-                                                              bool channels_last) const {
+                                                              bool channels_last,
+                                                              const ThreadPool* pool) const {
     std::vector<int64_t> key = x.shape();
     std::lock_guard<std::mutex> lock(mutex_);
     auto it = cache_.find(key);
@@ -261,7 +262,7 @@ class FastQLinearConv {
     spec.bias = has_bias_ ? bias_.data<int32_t>() : nullptr;
     spec.scales = scales_;
     spec.channels_last = channels_last;
-    auto made = quant::Int8Convolution::create(spec);
+    auto made = quant::Int8Convolution::create(spec, pool);
     std::shared_ptr<const quant::Int8Convolution> conv;
     if (made.ok()) conv = std::move(*made);
     cache_.emplace(std::move(key), conv);
