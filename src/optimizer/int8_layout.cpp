@@ -1,10 +1,11 @@
 #include "optimizer/int8_layout.h"
 
+#include <algorithm>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
 
-#include "ops/quant/int8_matmul.h"
+#include "ops/quant/int8_conv.h"
 #include "optimizer/rewrite.h"
 #include "optimizer/rules/rule_util.h"
 
@@ -250,7 +251,11 @@ class Pass {
 }  // namespace
 
 int64_t apply_int8_channels_last(ir::Model& model) {
-  if (!quant::int8_fast_path_enabled()) return 0;
+  const bool any = std::any_of(model.graph.nodes.begin(), model.graph.nodes.end(),
+                               [](const ir::Node& n) {
+                                 return n.op_type == "QLinearConv" && n.domain.empty();
+                               });
+  if (!any || !quant::int8_convolution_available()) return 0;  // (the probe JITs a kernel)
   return Pass(model).run();
 }
 

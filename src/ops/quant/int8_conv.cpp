@@ -118,7 +118,8 @@ Int8Convolution::Int8Convolution() : impl_(std::make_unique<Impl>()) {}
 Int8Convolution::~Int8Convolution() = default;
 
 Result<std::shared_ptr<const Int8Convolution>> Int8Convolution::create(const Int8ConvSpec& s,
-                                                                       const ThreadPool* pool) {
+                                                                       const ThreadPool* pool,
+                                                                       bool choose) {
   const nn::Window& w = s.window;
   if (!int8_fast_path_enabled()) return NotImplemented("no exact int8 dot product on this CPU");
   if (w.rank() < 1 || w.rank() > 3) return NotImplemented("int8 convolution of rank ", w.rank());
@@ -184,7 +185,7 @@ Result<std::shared_ptr<const Int8Convolution>> Int8Convolution::create(const Int
     const memory::desc user_w_md(wei, dt::s8, weights_tag(w.rank(), grouped));
     if (pool != nullptr) pool->bind_library_threads();
     im.build(candidates[0], user_w_md, bias_md, s);
-    if (candidates.size() > 1) {
+    if (choose && candidates.size() > 1) {
       Impl other;
       other.user_src = im.user_src;
       other.user_dst = im.user_dst;
@@ -208,5 +209,23 @@ Status Int8Convolution::run(const void* x, void* y, const ThreadPool* pool) cons
 }
 
 const char* Int8Convolution::implementation() const { return impl_->pd.impl_info_str(); }
+
+bool int8_convolution_available() {
+  static const bool served = [] {
+    Int8ConvSpec s;
+    s.N = 1;
+    s.C = s.M = 64;
+    nn::WindowAttrs attrs;
+    attrs.pads = {1, 1, 1, 1};
+    auto win = nn::resolve_window(attrs, {8, 8}, {3, 3});
+    if (!win.ok()) return false;
+    s.window = *win;
+    const std::vector<int8_t> w(static_cast<size_t>(64 * 64 * 9), 1);
+    s.weights = w.data();
+    s.scales = {0.01f};
+    return Int8Convolution::create(s, nullptr, /*choose=*/false).ok();
+  }();
+  return served && int8_fast_path_enabled();
+}
 
 }  // namespace onyx::quant

@@ -35,9 +35,10 @@ class Int8Convolution {
  public:
   // NotImplemented when the CPU has no exact int8 dot product or oneDNN no implementation.
   // Where oneDNN has both an AMX and a VNNI kernel, times both (on `pool`'s threads) and keeps
-  // the faster.
+  // the faster, unless `choose` is false (the first is kept).
   static Result<std::shared_ptr<const Int8Convolution>> create(const Int8ConvSpec& spec,
-                                                               const ThreadPool* pool);
+                                                               const ThreadPool* pool,
+                                                               bool choose = true);
   ~Int8Convolution();
 
   // y = the convolution of x, both in the spec's layout. Thread-safe.
@@ -49,5 +50,10 @@ class Int8Convolution {
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// Whether Int8Convolution serves convolutions on this CPU (probed once on a small 3x3 layer:
+// the ISA test alone would admit CPUs whose VNNI oneDNN has no int8 convolution for) and the
+// int8 paths are not disabled for testing. The QDQ fusions ask this before making QLinearConv.
+bool int8_convolution_available();
 
 }  // namespace onyx::quant

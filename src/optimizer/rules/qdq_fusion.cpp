@@ -33,7 +33,7 @@
 #include <cmath>
 #include <limits>
 
-#include "ops/quant/int8_matmul.h"
+#include "ops/quant/int8_conv.h"
 #include "optimizer/rewrite.h"
 #include "optimizer/rules/fusion_util.h"
 #include "optimizer/rules/rule_util.h"
@@ -164,7 +164,7 @@ Tensor eight_bit_scalar(DataType dt, int64_t v) {
 }
 
 bool fuse_qdq_conv(RewriteContext& ctx, int i) {
-  if (!quant::int8_fast_path_enabled()) return false;
+  if (!quant::int8_convolution_available()) return false;
   const ir::Node& q = ctx.node(i);
   if (q.outputs.size() != 1 || !per_tensor_8bit(ctx, q)) return false;
   // Conv -> [Relu or Clip ->] Q, each read by the next alone.
@@ -245,7 +245,7 @@ bool fuse_qdq_conv(RewriteContext& ctx, int i) {
 }
 
 bool swap_maxpool_quantize(RewriteContext& ctx, int i) {
-  if (!quant::int8_fast_path_enabled()) return false;
+  if (!quant::int8_convolution_available()) return false;
   const ir::Node& q = ctx.node(i);
   if (q.outputs.size() != 1 || !per_tensor_8bit(ctx, q) || ctx.opset("") < 12) return false;
   const int p = fusion::sole_producer(ctx, q.inputs[0], "MaxPool");
@@ -273,7 +273,7 @@ bool swap_maxpool_quantize(RewriteContext& ctx, int i) {
 }
 
 bool fuse_qdq_add(RewriteContext& ctx, int i) {
-  if (!quant::int8_fast_path_enabled()) return false;  // (see above)
+  if (!quant::int8_convolution_available()) return false;  // (see above)
   const ir::Node& q = ctx.node(i);
   if (q.outputs.size() != 1 || !per_tensor_8bit(ctx, q)) return false;
   const float y_scale = ctx.constant(q.inputs[1])->data<float>()[0];

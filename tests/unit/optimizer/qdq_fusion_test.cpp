@@ -5,8 +5,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 
 #include "onnx/model_writer.h"
+#include "ops/quant/int8_conv.h"
 #include "ops/quant/int8_matmul.h"
 #include "optimizer/model_builder.h"
 
@@ -102,7 +104,7 @@ void expect_within_one_step(const ir::Model& m, const NamedValues& feeds, int a,
 }
 
 TEST(QdqFusion, ConvReluQuantizeBecomesQLinearConv) {
-  if (!quant::exact_int8_dot_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
+  if (!quant::int8_convolution_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
   ModelBuilder b = conv_relu_model(0);
   const NamedValues feeds = {{"x", V(random_tensor({1, 8, 10, 10}, 1))}};
   auto session = load(b.model, 2);
@@ -116,7 +118,7 @@ TEST(QdqFusion, ConvReluQuantizeBecomesQLinearConv) {
 }
 
 TEST(QdqFusion, ReluAboveTheMinimumZeroPointBecomesMax) {
-  if (!quant::exact_int8_dot_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
+  if (!quant::int8_convolution_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
   ModelBuilder b = conv_relu_model(40);
   const NamedValues feeds = {{"x", V(random_tensor({1, 8, 10, 10}, 2))}};
   auto session = load(b.model, 2);
@@ -148,7 +150,7 @@ ModelBuilder conv_clip_model(float lo, float hi, float y_scale) {
 }
 
 TEST(QdqFusion, ReluSixCalibratedToItsRangeVanishes) {
-  if (!quant::exact_int8_dot_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
+  if (!quant::int8_convolution_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
   // y_scale 6 / 255, zero point 0: Q(0) and Q(6) are uint8's bounds.
   ModelBuilder b = conv_clip_model(0.f, 6.f, 6.f / 255.f);
   auto session = load(b.model, 2);
@@ -161,7 +163,7 @@ TEST(QdqFusion, ReluSixCalibratedToItsRangeVanishes) {
 }
 
 TEST(QdqFusion, ClipInsideTheRangeClampsTheEightBitValues) {
-  if (!quant::exact_int8_dot_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
+  if (!quant::int8_convolution_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
   ModelBuilder b = conv_clip_model(0.1f, 0.4f, 0.01f);  // Q(0.1) = 10, Q(0.4) = 40
   auto session = load(b.model, 2);
   ASSERT_TRUE(session);
@@ -235,7 +237,7 @@ TEST(QdqFusion, WithoutTheInt8KernelsTheGraphKeepsItsFloatConvolutions) {
 }
 
 TEST(QdqFusion, MaxPoolMovesAfterQuantizeSoTheStemFuses) {
-  if (!quant::exact_int8_dot_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
+  if (!quant::int8_convolution_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
   ModelBuilder b = residual_model();
   auto session = load(b.model, 2);
   ASSERT_TRUE(session);
@@ -250,7 +252,7 @@ TEST(QdqFusion, MaxPoolMovesAfterQuantizeSoTheStemFuses) {
 }
 
 TEST(Int8Layout, ResidualBlockRunsChannelsLastWithTheSameResults) {
-  if (!quant::exact_int8_dot_available()) GTEST_SKIP() << "the pass needs VNNI / AMX kernels";
+  if (!quant::int8_convolution_available()) GTEST_SKIP() << "the pass needs VNNI / AMX kernels";
   ModelBuilder b = residual_model();
   auto session = load(b.model, 3);
   ASSERT_TRUE(session);
@@ -271,6 +273,26 @@ TEST(Int8Layout, ResidualBlockRunsChannelsLastWithTheSameResults) {
   // ... and against the graph as written: within a step of the last quantizer per output (the
   // mean of 36 values each off by at most 0.06).
   expect_within_one_step(b.model, feeds, 0, 3, 0.06f);
+}
+
+TEST(Int8Layout, AnEightBitGraphOutputComesBackPlanar) {
+  if (!quant::int8_convolution_available()) GTEST_SKIP() << "the pass needs VNNI / AMX kernels";
+  ModelBuilder b = conv_relu_model(0);
+  b.output("yq");  // the convolution's 8-bit result itself, besides its dequantized copy
+  const NamedValues feeds = {{"x", V(random_tensor({1, 8, 10, 10}, 6))}};
+  auto s2 = load(b.model, 2), s3 = load(b.model, 3);
+  ASSERT_TRUE(s2 && s3);
+  EXPECT_EQ(count_op(s3->model(), "NhwcQLinearConv"), 1);
+  auto r2 = s2->run(feeds), r3 = s3->run(feeds);
+  ASSERT_TRUE(r2.ok() && r3.ok());
+  ASSERT_EQ(r2->size(), 2u);
+  for (size_t k = 0; k < 2; ++k) {
+    const Tensor& a = (*r2)[k].tensor();
+    const Tensor& c = (*r3)[k].tensor();
+    ASSERT_EQ(a.shape(), c.shape()) << "output " << k;
+    ASSERT_EQ(a.dtype(), c.dtype());
+    ASSERT_EQ(std::memcmp(a.raw_data(), c.raw_data(), a.nbytes()), 0) << "output " << k;
+  }
 }
 
 }  // namespace
