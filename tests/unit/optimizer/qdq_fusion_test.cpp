@@ -4,8 +4,10 @@
 // graph run as written.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <thread>
 
 #include "onnx/model_writer.h"
 #include "ops/quant/int8_conv.h"
@@ -293,6 +295,50 @@ TEST(Int8Layout, AnEightBitGraphOutputComesBackPlanar) {
     ASSERT_EQ(a.dtype(), c.dtype());
     ASSERT_EQ(std::memcmp(a.raw_data(), c.raw_data(), a.nbytes()), 0) << "output " << k;
   }
+}
+
+TEST(Int8Layout, ConcurrentRunsOnOneSessionAgree) {
+  if (!quant::int8_convolution_available()) GTEST_SKIP() << "the pass needs VNNI / AMX kernels";
+  ModelBuilder b = residual_model();
+  (*b.model.graph.inputs[0].type.shape)[0] = ir::Dim::named("N");  // a symbolic batch
+  auto session = load(b.model, 3);
+  ASSERT_TRUE(session);
+  EXPECT_EQ(count_op(session->model(), "NhwcQLinearConv"), 2);
+  // Two input shapes, so that primitives are made (and their kernels timed) while other threads
+  // run: each caller alternates batch 1 and batch 3.
+  std::vector<NamedValues> feeds;
+  std::vector<Tensor> want;
+  for (int64_t batch : {1, 3}) {
+    feeds.push_back({{"x", V(random_tensor({batch, 8, 12, 12}, 7 + static_cast<uint32_t>(batch)))}});
+  }
+  auto reference = load(b.model, 3);
+  for (const auto& f : feeds) {
+    auto r = reference->run(f);
+    ASSERT_TRUE(r.ok()) << r.status().to_string();
+    want.push_back((*r)[0].tensor());
+  }
+  std::atomic<int> mismatches{0}, failures{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 4; ++t) {
+    callers.emplace_back([&, t] {
+      for (int k = 0; k < 6; ++k) {
+        const size_t which = static_cast<size_t>((t + k) % 2);
+        auto r = session->run(feeds[which]);
+        if (!r.ok()) {
+          ++failures;
+          continue;
+        }
+        const Tensor& got = (*r)[0].tensor();
+        if (got.shape() != want[which].shape() ||
+            std::memcmp(got.raw_data(), want[which].raw_data(), got.nbytes()) != 0) {
+          ++mismatches;
+        }
+      }
+    });
+  }
+  for (auto& c : callers) c.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(mismatches.load(), 0);
 }
 
 }  // namespace
