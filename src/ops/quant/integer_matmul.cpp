@@ -3,10 +3,12 @@
 // zero points; int32 accumulation (exact, see int_gemm.h). QLinearMatMul requantizes:
 //   y = saturate(round_half_even(acc * (a_scale * b_scale / y_scale)) + y_zero_point)
 // with the multiplier computed in the scales' type, as ONNX's reference does.
+#include <memory>
 #include <vector>
 
 #include "ops/common/broadcast.h"
 #include "ops/linalg/gemm.h"
+#include "ops/quant/int8_matmul.h"
 #include "ops/quant/int_gemm.h"
 #include "ops/quant/quant_util.h"
 #include "ops/quant/register.h"
@@ -145,8 +147,83 @@ class MatMulInteger final : public OpKernel {
   }
 };
 
+// QLinearMatMul's fast path (int8_matmul.h), prepared at load for a constant int8 B [K, N]
+// without zero points: B packed once for oneDNN's int8 matmul, A (uint8, or int8 moved to uint8
+// by adding 128) multiplied in one product over all its rows, A's zero point taken off through
+// B's column sums. The int32 sums are exactly the reference's, and the requantization below is
+// shared, so the results are the reference's bit for bit.
+class FastQLinearMatMul {
+ public:
+  // The product keeps every partial sum of u8 x s8 products below 2^31 in magnitude.
+  static constexpr int64_t kMaxK = 65536;
+
+  static std::unique_ptr<FastQLinearMatMul> prepare(const KernelInfo& info) {
+    const Tensor* b = info.constant_input(3);
+    if (b == nullptr || b->dtype() != DataType::kInt8 || b->rank() != 2 || b->dim(0) > kMaxK) {
+      return nullptr;
+    }
+    if (info.has_input(5)) {
+      const Tensor* z = info.constant_input(5);
+      if (z == nullptr || z->dtype() != DataType::kInt8) return nullptr;
+      for (int64_t i = 0; i < z->numel(); ++i) {
+        if (z->data<int8_t>()[i] != 0) return nullptr;
+      }
+    }
+    const int64_t K = b->dim(0), N = b->dim(1);
+    auto packed = quant::PackedInt8MatMul::create(K, N, b->data<int8_t>());
+    if (packed == nullptr) return nullptr;
+    auto f = std::make_unique<FastQLinearMatMul>();
+    f->packed_ = std::move(packed);
+    f->colsum_.assign(static_cast<size_t>(N), 0);
+    for (int64_t k = 0; k < K; ++k) {
+      for (int64_t n = 0; n < N; ++n) f->colsum_[static_cast<size_t>(n)] += b->data<int8_t>()[k * N + n];
+    }
+    return f;
+  }
+
+  // acc[rows, N] = (A - a_zp) @ B for A's rows (all its leading dims); false when the packed
+  // product cannot serve this row count.
+  Result<bool> run(const Tensor& a, int64_t a_zp, int64_t rows, int32_t* acc,
+                   const ThreadPool* pool) const {
+    const int64_t K = a.numel() / std::max<int64_t>(rows, 1);
+    const uint8_t* au = static_cast<const uint8_t*>(a.raw_data());
+    std::vector<uint8_t> shifted;
+    int64_t zp = a_zp;
+    if (a.dtype() == DataType::kInt8) {  // a + 128 is A as uint8, its zero point moves along
+      shifted.resize(static_cast<size_t>(a.numel()));
+      for (size_t i = 0; i < shifted.size(); ++i) shifted[i] = static_cast<uint8_t>(au[i] ^ 0x80u);
+      au = shifted.data();
+      zp += 128;
+    }
+    ONYX_ASSIGN_OR_RETURN(const bool done, packed_->run(rows, au, acc, pool));
+    if (!done) return false;
+    (void)K;
+    if (zp != 0) {
+      const int64_t N = static_cast<int64_t>(colsum_.size());
+      parallel_for(pool, rows, 16, [&](int64_t lo, int64_t hi) {
+        for (int64_t r = lo; r < hi; ++r) {
+          int32_t* row = acc + r * N;
+          for (int64_t n = 0; n < N; ++n) {
+            row[n] = static_cast<int32_t>(row[n] - zp * colsum_[static_cast<size_t>(n)]);
+          }
+        }
+      });
+    }
+    return true;
+  }
+
+ private:
+  std::unique_ptr<quant::PackedInt8MatMul> packed_;
+  std::vector<int64_t> colsum_;
+};
+
 class QLinearMatMul final : public OpKernel {
  public:
+  Status init(const KernelInfo& info) override {
+    fast_ = FastQLinearMatMul::prepare(info);
+    return Status::OK();
+  }
+
   Status compute(KernelContext& ctx) const override {
     ONYX_ASSIGN_OR_RETURN(const Tensor* a, ctx.required_input(0));
     ONYX_ASSIGN_OR_RETURN(const Tensor* a_scale, ctx.required_input(1));
@@ -196,8 +273,23 @@ class QLinearMatMul final : public OpKernel {
     }
     const MatMulPlan& p = *plan;
     std::vector<int32_t> acc(static_cast<size_t>(p.batches * p.M * p.N));
-    Status st = int_matmul(*a, azp, *b, bzp, p, acc.data(), ctx.pool());
-    if (!st.ok()) return ctx.invalid_argument(st.message());
+    bool done = false;
+    // The fast path: B as packed at load (2-D, so A's batches are just more rows), one A zero
+    // point of A's type.
+    if (fast_ != nullptr && b->rank() == 2 && a->rank() >= 2 &&
+        (azp == nullptr || (azp->numel() == 1 && azp->dtype() == a->dtype()))) {
+      int64_t za = 0;
+      if (azp != nullptr) {
+        auto z = quant::int_values(*azp);
+        if (!z.ok()) return ctx.invalid_argument(z.status().message());
+        za = (*z)[0];
+      }
+      ONYX_ASSIGN_OR_RETURN(done, fast_->run(*a, za, p.batches * p.M, acc.data(), ctx.pool()));
+    }
+    if (!done) {
+      Status st = int_matmul(*a, azp, *b, bzp, p, acc.data(), ctx.pool());
+      if (!st.ok()) return ctx.invalid_argument(st.message());
+    }
     Tensor& y = ctx.allocate_output(0, out_dt, p.out_shape);
     auto requant = [&]<quant::Precision P, typename Q>() {
       Q* yp = y.data<Q>();
@@ -228,6 +320,9 @@ class QLinearMatMul final : public OpKernel {
     };
     return quant::dispatch_requant(out_dt, *prec, requant);
   }
+
+ private:
+  std::unique_ptr<FastQLinearMatMul> fast_;
 };
 
 }  // namespace
