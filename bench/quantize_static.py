@@ -1,13 +1,15 @@
 #!/usr/bin/python3
-"""Writes bench/models/<cnn>_qdq/ for ResNet-50, MobileNetV2 and DenseNet-121 as exported by
-bench/export_models.py: the float model with static int8 quantization in the QDQ form
-onnxruntime.quantization.quantize_static writes by default:
+"""Writes bench/models/<name>_qdq/ for ResNet-50, MobileNetV2 and DenseNet-121 as exported by
+bench/export_models.py: the float model with static int8 quantization in the QDQ
+form onnxruntime.quantization.quantize_static writes by default:
 
-  * every activation read by a Conv, Gemm or Add passes through QuantizeLinear ->
+  * every float activation read by a Conv, Gemm or MatMul, or summed by an Add of two
+    activations, passes through QuantizeLinear ->
     DequantizeLinear (uint8, asymmetric; scale and zero point from the tensor's min / max over
     the calibration inputs, here the benchmark's own inputs, with 0 inside the range);
-  * weights are stored int8 (symmetric, per tensor) behind a DequantizeLinear, biases int32
-    with scale x_scale * w_scale behind one too.
+  * weights (Conv and Gemm weights, MatMul's 2-D constant B) are stored int8 (symmetric, per
+    tensor) behind a DequantizeLinear, Conv / Gemm biases int32 with scale x_scale * w_scale
+    behind one too.
 
 The calibration ranges come from one onyx run of the float model with every such tensor made a
 graph output. We write the rewrite ourselves (onnxruntime's Python package is not installable
@@ -29,7 +31,7 @@ from int8_manifest import BENCH_DIR, MODELS_DIR, load_manifest, save_quantized
 
 REPO_DIR = os.path.dirname(BENCH_DIR)
 SOURCES = ["resnet50", "mobilenet_v2", "densenet121"]  # each becomes <name>_qdq
-QUANTIZED_READERS = {"Conv", "Gemm", "Add"}
+QUANTIZED_READERS = {"Conv", "Gemm", "Add", "MatMul"}
 
 
 def fold_identities(graph):
@@ -49,11 +51,26 @@ def fold_identities(graph):
     graph.node.extend(keep)
 
 
+def constants(graph):
+    return {t.name for t in graph.initializer} | \
+        {o for n in graph.node if n.op_type == "Constant" for o in n.output}
+
+
+def quantized_reader(n, consts):
+    """Conv / Gemm / MatMul, and Add of two activations (a residual sum; bias additions and the
+    1 + erf(...) of a GELU stay float, as quantize_static leaves them after its pre-processing
+    fuses them away)."""
+    if n.op_type == "Add":
+        return not any(i in consts for i in n.input)
+    return n.op_type in QUANTIZED_READERS
+
+
 def activations_to_quantize(graph):
     inits = {t.name for t in graph.initializer}
+    consts = constants(graph)
     names = []
     for n in graph.node:
-        if n.op_type not in QUANTIZED_READERS:
+        if not quantized_reader(n, consts):
             continue
         readers = n.input[:1] if n.op_type in ("Conv", "Gemm") else n.input
         for name in readers:
@@ -85,8 +102,12 @@ def calibrate(model, names, inputs, onyx):
                     x = np.load(os.path.join(MODELS_DIR, feeds[name]))
                 else:
                     x = np.load(os.path.join(out_dir, name.replace("/", "_") + ".npy"))
-                r = ranges[name]
-                r[0], r[1] = min(r[0], float(x.min())), max(r[1], float(x.max()))
+                if x.dtype != np.float32:  # shape arithmetic (int64) is not quantized
+                    ranges.pop(name, None)
+                    continue
+                if name in ranges:
+                    r = ranges[name]
+                    r[0], r[1] = min(r[0], float(x.min())), max(r[1], float(x.max()))
     return ranges
 
 
@@ -121,15 +142,18 @@ def quantize(model, ranges):
     for name in ranges:
         if name in {i.name for i in graph.input}:
             nodes += qdq[name]
+    consts = constants(graph)
     for n in graph.node:
-        if n.op_type in QUANTIZED_READERS:
+        if quantized_reader(n, consts):
             readers = range(1) if n.op_type in ("Conv", "Gemm") else range(len(n.input))
             x_scale = None
             for i in readers:
                 if n.input[i] in qdq:
                     x_scale = scales[n.input[i]]
                     n.input[i] = n.input[i] + "_dq"
-            if n.op_type in ("Conv", "Gemm"):
+            weights = n.op_type in ("Conv", "Gemm") or (
+                n.op_type == "MatMul" and n.input[1] in inits and len(inits[n.input[1]].dims) == 2)
+            if weights:
                 w = numpy_helper.to_array(inits[n.input[1]]).astype(np.float32)
                 w_scale = np.float32(max(float(np.abs(w).max()), 1e-12) / 127.0)
                 wq = np.clip(np.rint(w / w_scale), -127, 127).astype(np.int8)
@@ -138,7 +162,9 @@ def quantize(model, ranges):
                     done.add(p)
                     dequantized(p, wq, w_scale, np.int8, new_inits, nodes)
                 n.input[1] = p + "_dq"
-                if len(n.input) > 2 and n.input[2] in inits:
+                if n.op_type == "MatMul":
+                    pass
+                elif len(n.input) > 2 and n.input[2] in inits:
                     b = numpy_helper.to_array(inits[n.input[2]]).astype(np.float64)
                     b_scale = np.float32(x_scale * w_scale)
                     bq = np.rint(b / b_scale).astype(np.int32)
@@ -175,6 +201,7 @@ def main():
         fold_identities(model.graph)
         names = activations_to_quantize(model.graph)
         ranges = calibrate(model, names, list(source["inputs"].values()), args.onyx)
+        names = list(ranges)
         quantize(model, ranges)
         name = source_name + "_qdq"
         size = save_quantized(manifest, source_name, name, model,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ops/common/broadcast.h"
+#include "ops/common/simd_dispatch.h"
 #include "ops/linalg/gemm.h"
 #include "ops/quant/int8_matmul.h"
 #include "ops/quant/int_gemm.h"
@@ -146,6 +147,43 @@ class MatMulInteger final : public OpKernel {
     return Status::OK();
   }
 };
+
+// y[n] = saturate(round_half_even(acc[n] * mult[n]) + zp) for one output row, in double as the
+// reference defines it (quant::round_saturate, NaN -> the zero point), eight lanes at a time for
+// the widest SIMD this CPU has (the baseline build has no vector rounding). Adding and
+// subtracting 1.5 * 2^52 rounds a double below 2^51 in magnitude to the nearest integer, ties to
+// even; larger ones saturate either way. (This file is compiled without FMA contraction, so the
+// product rounds before the addition, as in the reference.)
+template <typename Q>
+void requantize_row(const int32_t* acc, const double* mult, int64_t n, double zp, Q* y) {
+  typedef double D8 __attribute__((vector_size(64)));
+  typedef int32_t I8 __attribute__((vector_size(32)));
+  typedef Q Q8 __attribute__((vector_size(8)));
+  const double lo = static_cast<double>(quant::qmin<Q>), hi = static_cast<double>(quant::qmax<Q>);
+  simd::with_widest_simd([&]() ONYX_SIMD_BODY {
+    const D8 magic = D8{} + 6755399441055744.0, vzp = D8{} + zp, vlo = D8{} + lo, vhi = D8{} + hi;
+    const D8 zero{};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      I8 a;
+      D8 m;
+      __builtin_memcpy(&a, acc + i, sizeof(a));
+      __builtin_memcpy(&m, mult + i, sizeof(m));
+      const D8 v = __builtin_convertvector(a, D8) * m;
+      D8 r = (v + magic) - magic;
+      r = v == v ? r : zero;
+      r += vzp;
+      r = r < vlo ? vlo : r;
+      r = r > vhi ? vhi : r;
+      const Q8 q = __builtin_convertvector(__builtin_convertvector(r, I8), Q8);
+      __builtin_memcpy(y + i, &q, sizeof(q));
+    }
+    for (; i < n; ++i) {
+      y[i] = static_cast<Q>(quant::round_saturate(static_cast<double>(acc[i]) * mult[i], zp,
+                                                  quant::qmin<Q>, quant::qmax<Q>));
+    }
+  });
+}
 
 // QLinearMatMul's fast path (int8_matmul.h), prepared at load for a constant int8 B [K, N]
 // without zero points: B packed once for oneDNN's int8 matmul, A (uint8, or int8 moved to uint8
@@ -301,19 +339,20 @@ class QLinearMatMul final : public OpKernel {
             y_s);
       };
       parallel_for(ctx.pool(), p.batches * p.M, 4, [&](int64_t lo, int64_t hi) {
+        // The multipliers of one row, remade only when the row's (a scale, B batch) changes.
+        std::vector<double> row_mult(static_cast<size_t>(p.N));
+        int64_t made_ia = -1, made_bb = -1;
         for (int64_t bm = lo; bm < hi; ++bm) {
           const int64_t bi = bm / p.M, m = bm % p.M;
           const int64_t ba = p.a_off[static_cast<size_t>(bi)];
           const int64_t bb = p.b_off[static_cast<size_t>(bi)];
           const int64_t ia = asp->index(ba, m);
-          const double m0 = mult(ia, bsp->index(bb, 0));
-          const bool per_col = bsp->kind != VecParam::Kind::kScalar;
-          for (int64_t n = 0; n < p.N; ++n) {
-            const double mul = per_col ? mult(ia, bsp->index(bb, n)) : m0;
-            const size_t i = static_cast<size_t>(bm * p.N + n);
-            yp[i] = static_cast<Q>(quant::round_saturate(static_cast<double>(acc[i]) * mul, yz,
-                                                         quant::qmin<Q>, quant::qmax<Q>));
+          if (ia != made_ia || bb != made_bb) {
+            for (int64_t n = 0; n < p.N; ++n) row_mult[static_cast<size_t>(n)] = mult(ia, bsp->index(bb, n));
+            made_ia = ia;
+            made_bb = bb;
           }
+          requantize_row(acc.data() + bm * p.N, row_mult.data(), p.N, yz, yp + bm * p.N);
         }
       });
       return Status::OK();

@@ -25,6 +25,8 @@
 // 240 ms against 65), so the convolutions stay float, in the blocked layout, which Q / DQ pairs
 // keep between them and a QLinearAdd would break (69 ms against 64.5).
 //
+//   QuantizeLinear(MatMul(DQ(a), DQ(W))) => QLinearMatMul(a, ..., W, ..., y)   (W constant int8)
+//
 //   QuantizeLinear(Add(DQ(a), DQ(b)) [-> Relu]) => onyx QLinearAdd(a, ..., b, ..., y) [Relu]
 //
 // (the residual sums) computes exactly what the nodes it replaces do, per-tensor parameters and
@@ -34,6 +36,7 @@
 #include <limits>
 
 #include "ops/quant/int8_conv.h"
+#include "ops/quant/int8_matmul.h"
 #include "optimizer/rewrite.h"
 #include "optimizer/rules/fusion_util.h"
 #include "optimizer/rules/rule_util.h"
@@ -309,12 +312,72 @@ bool fuse_qdq_add(RewriteContext& ctx, int i) {
   return true;
 }
 
+// Q(MatMul(DQ(a), DQ(W))) with constant int8 W [K, N] (scales per tensor or per column, zero
+// points zero) => QLinearMatMul, whose fast path packs W for oneDNN's int8 matmul. Like the
+// convolution, exact int32 sums and one rounding where the graph rounds float sums.
+bool fuse_qdq_matmul(RewriteContext& ctx, int i) {
+  if (!quant::int8_fast_path_enabled() || ctx.opset("") < 10) return false;
+  const ir::Node& q = ctx.node(i);
+  if (q.outputs.size() != 1 || !per_tensor_8bit(ctx, q)) return false;
+  const int mm = fusion::sole_producer(ctx, q.inputs[0], "MatMul");
+  if (mm < 0 || ctx.node(mm).inputs.size() != 2) return false;
+  const ir::Node& mn = ctx.node(mm);
+  const int adq = producer_of(ctx, mn.inputs[0], "DequantizeLinear");
+  const int wdq = producer_of(ctx, mn.inputs[1], "DequantizeLinear");
+  if (adq < 0 || wdq < 0 || !per_tensor_8bit(ctx, ctx.node(adq))) return false;
+  const ir::Node& an = ctx.node(adq);
+  const ir::Node& wn = ctx.node(wdq);
+  if (wn.inputs.size() < 2 || !plain_qdq_attributes(wn)) return false;
+  const Tensor* w = ctx.constant(wn.inputs[0]);
+  const Tensor* ws = ctx.constant(wn.inputs[1]);
+  if (w == nullptr || ws == nullptr || w->dtype() != DataType::kInt8 || w->rank() != 2 ||
+      ws->dtype() != DataType::kFloat) {
+    return false;
+  }
+  const int64_t N = w->dim(1);
+  const bool per_column = ws->rank() == 1 && ws->numel() == N && N > 1;
+  if (!float_scalar(ws) && !per_column) return false;
+  if (per_column) {
+    const ir::Attribute* axis = wn.find_attribute("axis");
+    const int64_t a = axis == nullptr ? 1 : axis->i;  // DequantizeLinear's default axis is 1
+    if (a != 1 && a != -1) return false;
+  }
+  std::string wz;
+  if (wn.inputs.size() > 2 && !wn.inputs[2].empty()) {
+    const Tensor* z = ctx.constant(wn.inputs[2]);
+    if (z == nullptr || z->dtype() != DataType::kInt8 || z->numel() != ws->numel() ||
+        !rules::is_all(*z, 0)) {
+      return false;
+    }
+    wz = wn.inputs[2];
+  }
+  std::vector<std::string> inputs = {an.inputs[0], an.inputs[1], an.inputs[2], wn.inputs[0],
+                                     wn.inputs[1], wz, q.inputs[1], q.inputs[2]};
+  const std::string name = mn.name, out = q.outputs[0];
+  if (wz.empty()) {
+    // QLinearMatMul requires b_zero_point: zeros of W's type and its scale's shape.
+    Tensor zeros(DataType::kInt8, ws->shape());
+    std::fill(zeros.data<int8_t>(), zeros.data<int8_t>() + zeros.numel(), int8_t{0});
+    inputs[5] = ctx.add_constant(name + "_b_zero_point", std::move(zeros));
+  }
+  ctx.remove_node(mm);
+  ctx.edit_node(i, [&](ir::Node& n) {
+    n.op_type = "QLinearMatMul";
+    n.name = name;
+    n.inputs = inputs;
+    n.attributes.clear();
+    n.outputs = {out};
+  });
+  return true;
+}
+
 }  // namespace
 
 void add_qdq_fusion_rules(std::vector<RewriteRule>& rules) {
   rules.push_back({"swap_maxpool_quantize", kExtended, {"QuantizeLinear"}, swap_maxpool_quantize});
   rules.push_back({"fuse_qdq_conv", kExtended, {"QuantizeLinear"}, fuse_qdq_conv});
   rules.push_back({"fuse_qdq_add", kExtended, {"QuantizeLinear"}, fuse_qdq_add});
+  rules.push_back({"fuse_qdq_matmul", kExtended, {"QuantizeLinear"}, fuse_qdq_matmul});
 }
 
 }  // namespace onyx::opt

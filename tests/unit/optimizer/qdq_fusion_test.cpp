@@ -181,6 +181,34 @@ TEST(QdqFusion, ClipInsideTheRangeClampsTheEightBitValues) {
   }
 }
 
+TEST(QdqFusion, MatMulWithConstantWeightsBecomesQLinearMatMul) {
+  if (!quant::exact_int8_dot_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
+  const int64_t K = 32, N = 24;
+  std::vector<float> ws;
+  for (int64_t n = 0; n < N; ++n) ws.push_back(0.003f + 0.0004f * static_cast<float>(n % 5));
+  ModelBuilder b;
+  b.input("x", {2, 5, K})
+      .output("y")
+      .constant("xs", Tensor::scalar<float>(kXScale))
+      .constant("xz", Tensor::scalar<uint8_t>(128))
+      .constant("w", int8_weights({K, N}, 8))
+      .constant("ws", Tensor::from_vector<float>(ws, {N}))
+      .constant("ys", Tensor::scalar<float>(0.02f))
+      .constant("yz", Tensor::scalar<uint8_t>(110))
+      .node("QuantizeLinear", {"x", "xs", "xz"}, {"xq"})
+      .node("DequantizeLinear", {"xq", "xs", "xz"}, {"xdq"})
+      .node("DequantizeLinear", {"w", "ws"}, {"wdq"})  // per column: the default axis, 1
+      .node("MatMul", {"xdq", "wdq"}, {"m"})
+      .node("QuantizeLinear", {"m", "ys", "yz"}, {"yq"})
+      .node("DequantizeLinear", {"yq", "ys", "yz"}, {"y"});
+  auto session = load(b.model, 2);
+  ASSERT_TRUE(session);
+  EXPECT_EQ(count_op(session->model(), "QLinearMatMul"), 1);
+  EXPECT_EQ(count_op(session->model(), "MatMul"), 0);
+  const NamedValues feeds = {{"x", V(random_tensor({2, 5, K}, 9))}};
+  expect_within_one_step(b.model, feeds, 0, 2, 0.02f);
+}
+
 TEST(QdqFusion, BiasWithAnotherScaleIsNotFused) {
   ModelBuilder b = conv_relu_model(0);
   auto& bs = b.model.graph.initializers.at("c_bs");
