@@ -77,9 +77,10 @@ bool per_tensor_8bit(RewriteContext& ctx, const ir::Node& n) {
          zp->rank() <= 1 && is_8bit(zp->dtype());
 }
 
-// The int8 / uint8 weights' DequantizeLinear: constant weights of the convolution's rank, a
-// scalar scale or one per output channel (axis 0), zero points alike.
-bool weight_dequantize(RewriteContext& ctx, const ir::Node& dq, int64_t rank) {
+// The int8 / uint8 weights' DequantizeLinear: constant weights of rank `rank`, a scalar scale
+// or one per slice along `axis` (a convolution's output channels, 0; a matrix's columns, 1), zero
+// points alike.
+bool weight_dequantize(RewriteContext& ctx, const ir::Node& dq, int64_t rank, int64_t axis) {
   if (dq.inputs.size() < 2 || !plain_qdq_attributes(dq)) return false;
   const Tensor* w = ctx.constant(dq.inputs[0]);
   const Tensor* s = ctx.constant(dq.inputs[1]);
@@ -87,13 +88,13 @@ bool weight_dequantize(RewriteContext& ctx, const ir::Node& dq, int64_t rank) {
       s->dtype() != DataType::kFloat) {
     return false;
   }
-  const int64_t M = w->dim(0);
+  const int64_t M = w->dim(static_cast<size_t>(axis));
   const bool per_channel = s->rank() == 1 && s->numel() == M && M > 1;
   if (!float_scalar(s) && !per_channel) return false;
   if (per_channel) {
-    const ir::Attribute* axis = dq.find_attribute("axis");
-    const int64_t a = axis == nullptr ? 1 : axis->i;  // DequantizeLinear's default axis is 1
-    if (a != 0 && a != -rank) return false;
+    const ir::Attribute* a = dq.find_attribute("axis");
+    const int64_t given = a == nullptr ? 1 : a->i;  // DequantizeLinear's default axis is 1
+    if (given != axis && given != axis - rank) return false;
   }
   if (dq.inputs.size() > 2 && !dq.inputs[2].empty()) {
     const Tensor* z = ctx.constant(dq.inputs[2]);
@@ -186,7 +187,8 @@ bool fuse_qdq_conv(RewriteContext& ctx, int i) {
   const ir::Node& xn = ctx.node(xdq);
   const ir::Node& wn = ctx.node(wdq);
   const Tensor* w = ctx.constant(wn.inputs[0]);
-  if (w == nullptr || w->dtype() != DataType::kInt8 || !weight_dequantize(ctx, wn, w->rank())) {
+  if (w == nullptr || w->dtype() != DataType::kInt8 ||
+      !weight_dequantize(ctx, wn, static_cast<int64_t>(w->rank()), 0)) {
     return false;
   }
   if (wn.inputs.size() > 2 && !wn.inputs[2].empty() && !rules::is_all(*ctx.constant(wn.inputs[2]), 0)) {
@@ -327,28 +329,14 @@ bool fuse_qdq_matmul(RewriteContext& ctx, int i) {
   if (adq < 0 || wdq < 0 || !per_tensor_8bit(ctx, ctx.node(adq))) return false;
   const ir::Node& an = ctx.node(adq);
   const ir::Node& wn = ctx.node(wdq);
-  if (wn.inputs.size() < 2 || !plain_qdq_attributes(wn)) return false;
+  if (!weight_dequantize(ctx, wn, 2, 1)) return false;
   const Tensor* w = ctx.constant(wn.inputs[0]);
   const Tensor* ws = ctx.constant(wn.inputs[1]);
-  if (w == nullptr || ws == nullptr || w->dtype() != DataType::kInt8 || w->rank() != 2 ||
-      ws->dtype() != DataType::kFloat) {
-    return false;
-  }
-  const int64_t N = w->dim(1);
-  const bool per_column = ws->rank() == 1 && ws->numel() == N && N > 1;
-  if (!float_scalar(ws) && !per_column) return false;
-  if (per_column) {
-    const ir::Attribute* axis = wn.find_attribute("axis");
-    const int64_t a = axis == nullptr ? 1 : axis->i;  // DequantizeLinear's default axis is 1
-    if (a != 1 && a != -1) return false;
-  }
+  if (w->dtype() != DataType::kInt8) return false;
   std::string wz;
   if (wn.inputs.size() > 2 && !wn.inputs[2].empty()) {
     const Tensor* z = ctx.constant(wn.inputs[2]);
-    if (z == nullptr || z->dtype() != DataType::kInt8 || z->numel() != ws->numel() ||
-        !rules::is_all(*z, 0)) {
-      return false;
-    }
+    if (!rules::is_all(*z, 0)) return false;
     wz = wn.inputs[2];
   }
   std::vector<std::string> inputs = {an.inputs[0], an.inputs[1], an.inputs[2], wn.inputs[0],
