@@ -8,6 +8,8 @@
 // quantized by the operator's own code (linear_quant.h), the int32 sums are exact, and the
 // scale product, the conversion and the bias add are the same float operations. An activation
 // (attributes `activation`, `activation_params`, as FusedMatMul's) may follow the bias.
+// A uint8 A is taken as already quantized, with its scale and zero point as inputs 5 and 6
+// (statically quantized DequantizeLinear -> MatMul / Gemm, qdq_fusion.cpp).
 //
 // With a constant B on a CPU with an exact int8 dot product (VNNI / AMX), B is packed once for
 // oneDNN's int8 matmul, which computes sum(a_q * b) without zero points; the zero points then
@@ -110,9 +112,24 @@ class DynamicQuantizeMatMul final : public OpKernel {
     ONYX_ASSIGN_OR_RETURN(const Tensor* b_scale, ctx.required_input(2));
     const Tensor* b_zp = ctx.input(3);
     const Tensor* bias = ctx.input(4);
-    if (a->dtype() != DataType::kFloat || b_scale->dtype() != DataType::kFloat ||
+    // A already quantized (uint8, with its scale and zero point as inputs 5 and 6): the
+    // statically quantized form, made from DequantizeLinear -> MatMul / Gemm (qdq_fusion.cpp).
+    const bool static_a = a->dtype() == DataType::kUInt8;
+    quant::DynamicQuantParams static_qp;
+    if (static_a) {
+      const Tensor* as = ctx.input(5);
+      const Tensor* az = ctx.input(6);
+      if (as == nullptr || az == nullptr || as->dtype() != DataType::kFloat || as->numel() != 1 ||
+          az->dtype() != DataType::kUInt8 || az->numel() != 1) {
+        return ctx.invalid_argument(
+            "a uint8 A needs a_scale (float) and a_zero_point (uint8) scalars as inputs 5 and 6");
+      }
+      static_qp.scale = as->data<float>()[0];
+      static_qp.zero_point = az->data<uint8_t>()[0];
+    }
+    if ((!static_a && a->dtype() != DataType::kFloat) || b_scale->dtype() != DataType::kFloat ||
         (bias != nullptr && bias->dtype() != DataType::kFloat)) {
-      return ctx.invalid_argument("A, b_scale and bias must be float");
+      return ctx.invalid_argument("A must be float or uint8, b_scale and bias float");
     }
     if (b->dtype() != DataType::kInt8 && b->dtype() != DataType::kUInt8) {
       return ctx.invalid_argument("B must be int8 or uint8, got ", data_type_name(b->dtype()));
@@ -147,11 +164,16 @@ class DynamicQuantizeMatMul final : public OpKernel {
     if (y.numel() == 0) return Status::OK();
     const int64_t rows = y.numel() / N;  // (A's element count is 0 when K is)
 
-    // DynamicQuantizeLinear over the whole of A.
-    const quant::DynamicQuantParams qp =
-        quant::dynamic_quant_params(a->data<float>(), a->numel(), ctx.pool());
-    Tensor a_q(DataType::kUInt8, {rows, K});
-    quant::quantize_u8(a->data<float>(), a->numel(), qp, a_q.data<uint8_t>(), ctx.pool());
+    // DynamicQuantizeLinear over the whole of A (unless A comes quantized).
+    Tensor a_q;
+    quant::DynamicQuantParams qp = static_qp;
+    if (static_a) {
+      a_q = a->reshaped({rows, K});
+    } else {
+      qp = quant::dynamic_quant_params(a->data<float>(), a->numel(), ctx.pool());
+      a_q = Tensor(DataType::kUInt8, {rows, K});
+      quant::quantize_u8(a->data<float>(), a->numel(), qp, a_q.data<uint8_t>(), ctx.pool());
+    }
     // The int32 sums go into Y's own buffer, then become floats in place.
     auto* acc = reinterpret_cast<int32_t*>(y.data<float>());
     // A constant B and b_zero_point (as packed at load) cannot be fed at run time.
@@ -278,7 +300,7 @@ class DynamicQuantizeMatMul final : public OpKernel {
 }  // namespace
 
 void register_dynamic_quantize_matmul(KernelRegistry& r) {
-  r.add<DynamicQuantizeMatMul, TypeList<float>>("onyx", "DynamicQuantizeMatMul", 1, 1);
+  r.add<DynamicQuantizeMatMul, TypeList<float, uint8_t>>("onyx", "DynamicQuantizeMatMul", 1, 1);
 }
 
 }  // namespace onyx

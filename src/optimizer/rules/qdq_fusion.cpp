@@ -359,6 +359,89 @@ bool fuse_qdq_matmul(RewriteContext& ctx, int i) {
   return true;
 }
 
+// DequantizeLinear -> MatMul / Gemm with constant int8 weights whose float result is not
+// quantized again (a CNN's classifier) => onyx DynamicQuantizeMatMul with A already quantized:
+// the exact int32 sums of the 8-bit values times a_scale * w_scale, plus the bias, where the
+// graph sums dequantized floats (a difference of float rounding). A MatMul read by a
+// QuantizeLinear is left to fuse_qdq_matmul.
+bool fuse_qdq_matmul_float(RewriteContext& ctx, int i) {
+  if (!quant::int8_fast_path_enabled()) return false;
+  const ir::Node& n = ctx.node(i);
+  const bool gemm = n.op_type == "Gemm";
+  if (n.outputs.size() != 1 || n.inputs.size() < 2 || (!gemm && n.inputs.size() != 2)) {
+    return false;
+  }
+  if (!gemm) {
+    const auto& readers = ctx.index().consumers(n.outputs[0]);
+    for (int r : readers) {
+      if (ctx.node(r).op_type == "QuantizeLinear" && ctx.node(r).domain.empty()) return false;
+    }
+  }
+  bool trans_b = false;
+  if (gemm) {
+    for (const auto& a : n.attributes) {
+      if ((a.name == "alpha" || a.name == "beta") && a.f != 1.f) return false;
+      if (a.name == "transA" && a.i != 0) return false;
+      if (a.name == "transB") trans_b = a.i != 0;
+    }
+  }
+  const int adq = producer_of(ctx, n.inputs[0], "DequantizeLinear");
+  const int wdq = producer_of(ctx, n.inputs[1], "DequantizeLinear");
+  if (adq < 0 || wdq < 0 || !per_tensor_8bit(ctx, ctx.node(adq))) return false;
+  const ir::Node& an = ctx.node(adq);
+  if (ctx.constant(an.inputs[2])->dtype() != DataType::kUInt8) return false;
+  const ir::Node& wn = ctx.node(wdq);
+  // W [K, N], or [N, K] under transB: the scales go along N either way.
+  if (!weight_dequantize(ctx, wn, 2, trans_b ? 0 : 1)) return false;
+  const Tensor* w = ctx.constant(wn.inputs[0]);
+  if (w->dtype() != DataType::kInt8) return false;
+  const int64_t N = trans_b ? w->dim(0) : w->dim(1), K = trans_b ? w->dim(1) : w->dim(0);
+  // The bias: a float constant of N values, or the int32 one's DequantizeLinear.
+  Tensor bias;
+  if (gemm && n.inputs.size() > 2 && !n.inputs[2].empty()) {
+    std::vector<double> values;
+    if (const Tensor* c = ctx.constant(n.inputs[2])) {
+      if (c->numel() != N || !rules::as_doubles(*c, values)) return false;
+    } else {
+      const int bdq = producer_of(ctx, n.inputs[2], "DequantizeLinear");
+      if (bdq < 0 || ctx.node(bdq).inputs.size() < 2) return false;
+      const ir::Node& bn = ctx.node(bdq);
+      const Tensor* bq = ctx.constant(bn.inputs[0]);
+      const Tensor* bs = ctx.constant(bn.inputs[1]);
+      if (bq == nullptr || !float_scalar(bs) || bq->dtype() != DataType::kInt32 ||
+          bq->numel() != N || !plain_qdq_attributes(bn)) {
+        return false;
+      }
+      if (bn.inputs.size() > 2 && !bn.inputs[2].empty()) {
+        const Tensor* z = ctx.constant(bn.inputs[2]);
+        if (z == nullptr || !rules::is_all(*z, 0)) return false;
+      }
+      for (int64_t k = 0; k < N; ++k) {
+        values.push_back(static_cast<double>(bq->data<int32_t>()[k]) * bs->data<float>()[0]);
+      }
+    }
+    bias = fusion::from_doubles(values, DataType::kFloat, {N});
+  }
+  // B as DynamicQuantizeMatMul takes it, [K, N].
+  Tensor b(DataType::kInt8, {K, N});
+  for (int64_t k = 0; k < K; ++k) {
+    for (int64_t c = 0; c < N; ++c) {
+      b.data<int8_t>()[k * N + c] = w->data<int8_t>()[trans_b ? c * K + k : k * N + c];
+    }
+  }
+  const std::string name = n.name, out = n.outputs[0];
+  const std::string b_name = ctx.add_constant(name + "_weights_kn", std::move(b));
+  const std::string bias_name = bias.numel() > 0 ? ctx.add_constant(name + "_bias", std::move(bias)) : "";
+  const std::vector<std::string> inputs = {an.inputs[0], b_name, wn.inputs[1],
+                                           wn.inputs.size() > 2 ? wn.inputs[2] : "", bias_name,
+                                           an.inputs[1], an.inputs[2]};
+  fusion::fuse_into(ctx, i, "DynamicQuantizeMatMul", out, [&](ir::Node& f) {
+    f.inputs = inputs;
+    f.attributes.clear();
+  });
+  return true;
+}
+
 }  // namespace
 
 void add_qdq_fusion_rules(std::vector<RewriteRule>& rules) {
@@ -366,6 +449,7 @@ void add_qdq_fusion_rules(std::vector<RewriteRule>& rules) {
   rules.push_back({"fuse_qdq_conv", kExtended, {"QuantizeLinear"}, fuse_qdq_conv});
   rules.push_back({"fuse_qdq_add", kExtended, {"QuantizeLinear"}, fuse_qdq_add});
   rules.push_back({"fuse_qdq_matmul", kExtended, {"QuantizeLinear"}, fuse_qdq_matmul});
+  rules.push_back({"fuse_qdq_matmul_float", kExtended, {"MatMul", "Gemm"}, fuse_qdq_matmul_float});
 }
 
 }  // namespace onyx::opt

@@ -209,6 +209,40 @@ TEST(QdqFusion, MatMulWithConstantWeightsBecomesQLinearMatMul) {
   expect_within_one_step(b.model, feeds, 0, 2, 0.02f);
 }
 
+// A classifier: Q -> DQ -> Gemm(DQ(W [N, K]), DQ(int32 bias)), transB = 1, float output.
+TEST(QdqFusion, DequantizedGemmWithFloatOutputRunsInInt8) {
+  if (!quant::exact_int8_dot_available()) GTEST_SKIP() << "the fusion needs VNNI / AMX kernels";
+  const int64_t K = 64, N = 10;
+  const float w_scale = 0.003f;
+  std::vector<int32_t> bias;
+  for (int64_t n = 0; n < N; ++n) bias.push_back(static_cast<int32_t>(n * 311 % 900) - 450);
+  ModelBuilder b;
+  b.input("x", {3, K})
+      .output("y")
+      .constant("xs", Tensor::scalar<float>(kXScale))
+      .constant("xz", Tensor::scalar<uint8_t>(128))
+      .constant("w", int8_weights({N, K}, 10))
+      .constant("ws", Tensor::scalar<float>(w_scale))
+      .constant("b", Tensor::from_vector<int32_t>(bias, {N}))
+      .constant("bs", Tensor::scalar<float>(kXScale * w_scale))
+      .node("QuantizeLinear", {"x", "xs", "xz"}, {"xq"})
+      .node("DequantizeLinear", {"xq", "xs", "xz"}, {"xdq"})
+      .node("DequantizeLinear", {"w", "ws"}, {"wdq"})
+      .node("DequantizeLinear", {"b", "bs"}, {"bdq"})
+      .node("Gemm", {"xdq", "wdq", "bdq"}, {"y"}, {attr_int("transB", 1)});
+  auto session = load(b.model, 2);
+  ASSERT_TRUE(session);
+  EXPECT_EQ(count_op(session->model(), "DynamicQuantizeMatMul"), 1);
+  EXPECT_EQ(count_op(session->model(), "Gemm") + count_op(session->model(), "FusedMatMul"), 0);
+  // The same values up to float rounding: exact int32 sums against float sums of products.
+  const NamedValues feeds = {{"x", V(random_tensor({3, K}, 11))}};
+  const Tensor want = run_at(b.model, feeds, 0), got = run_at(b.model, feeds, 2);
+  ASSERT_EQ(want.shape(), got.shape());
+  for (int64_t k = 0; k < want.numel(); ++k) {
+    EXPECT_NEAR(want.data<float>()[k], got.data<float>()[k], 1e-5 * (1 + std::fabs(want.data<float>()[k])));
+  }
+}
+
 TEST(QdqFusion, BiasWithAnotherScaleIsNotFused) {
   ModelBuilder b = conv_relu_model(0);
   auto& bs = b.model.graph.initializers.at("c_bs");

@@ -394,6 +394,17 @@ TEST(DynamicQuantizeMatMul, BadInputsAreErrors) {
              "bias must have shape [3]");
   fails_with(fused({V(random_floats({2, 5}, 2)), V(b), V(scale)}), "inner dimensions differ");
   fails_with(fused({V(a), V(make<float>({1, 2, 3, 4}, {4, 1})), V(scale)}), "B must be int8");
+  // A already quantized needs its scale and zero point.
+  const Tensor a8 = make<uint8_t>({1, 2, 3, 4, 5, 6, 7, 8}, {2, 4});
+  fails_with(fused({V(a8), V(b), V(scale)}), "a_scale (float) and a_zero_point (uint8)");
+  fails_with(fused({V(make<int8_t>({1, 2, 3, 4}, {1, 4})), V(b), V(scale)}), "which this operator does not take");
+  // ... and with them is (A - a_zp) @ B * a_scale * b_scale: (1+2+3+4 - 4 * 2) * 0.25 * 0.5.
+  auto static_a = run_node(fused({V(a8), V(b), V(scale), Value(), Value(),
+                                  V(make<float>({0.25f}, {})), V(make<uint8_t>({2}, {}))}),
+                           RunConfig{1, {1}});
+  ASSERT_TRUE(static_a.ok()) << static_a.status().to_string();
+  EXPECT_EQ(values_of<float>((*static_a)[0].tensor()),
+            (std::vector<float>{0.25f, 0.25f, 0.25f, 2.25f, 2.25f, 2.25f}));
   // K = 0: empty sums, zeros (as MatMulInteger gives).
   auto empty = run_node(
       fused({V(Tensor(DataType::kFloat, {2, 0})), V(Tensor(DataType::kInt8, {0, 3})), V(scale)}),
