@@ -223,7 +223,6 @@ class FastQLinearMatMul {
   // product cannot serve this row count.
   Result<bool> run(const Tensor& a, int64_t a_zp, int64_t rows, int32_t* acc,
                    const ThreadPool* pool) const {
-    const int64_t K = a.numel() / std::max<int64_t>(rows, 1);
     const uint8_t* au = static_cast<const uint8_t*>(a.raw_data());
     std::vector<uint8_t> shifted;
     int64_t zp = a_zp;
@@ -235,7 +234,6 @@ class FastQLinearMatMul {
     }
     ONYX_ASSIGN_OR_RETURN(const bool done, packed_->run(rows, au, acc, pool));
     if (!done) return false;
-    (void)K;
     if (zp != 0) {
       const int64_t N = static_cast<int64_t>(colsum_.size());
       parallel_for(pool, rows, 16, [&](int64_t lo, int64_t hi) {
