@@ -10,6 +10,7 @@
 
 #include "ops/common/dnnl_engine.h"
 #include "ops/common/dnnl_util.h"
+#include "ops/nn/dnnl_conv_dims.h"
 #include "ops/nn/nchwc.h"
 
 namespace onyx::nn {
@@ -44,21 +45,6 @@ tag activation_tag(size_t spatial_rank, ConvLayout layout) {
 // runs (only the largest counts), so the two have separate caps.
 constexpr size_t kWinogradExtraWeightBytes = size_t{16} << 20;
 constexpr size_t kWinogradScratchBytes = size_t{64} << 20;
-
-tag weights_tag(size_t spatial_rank, bool grouped) {
-  if (grouped) {
-    switch (spatial_rank) {
-      case 1: return tag::goiw;
-      case 2: return tag::goihw;
-      default: return tag::goidhw;
-    }
-  }
-  switch (spatial_rank) {
-    case 1: return tag::oiw;
-    case 2: return tag::oihw;
-    default: return tag::oidhw;
-  }
-}
 
 }  // namespace
 
@@ -108,22 +94,11 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
   if (w.rank() < 1 || w.rank() > 3) return NotImplemented("oneDNN convolution of rank ", w.rank());
   try {
     const dnnl::engine& eng = dnnl_cpu_engine();
-    memory::dims src{N, C}, dst{N, M}, wei, strides, dilates, pad_l, pad_r;
-    const bool grouped = G > 1;
-    if (grouped) {
-      wei = {G, M / G, C / G};
-    } else {
-      wei = {M, C};
-    }
-    for (size_t d = 0; d < w.rank(); ++d) {
-      src.push_back(w.in[d]);
-      dst.push_back(w.out[d]);
-      wei.push_back(w.kernel[d]);
-      strides.push_back(w.strides[d]);
-      dilates.push_back(w.dilations[d] - 1);  // oneDNN counts the gaps
-      pad_l.push_back(w.pad_begin[d]);
-      pad_r.push_back(w.pad_end[d]);
-    }
+    const DnnlConvDims dims = dnnl_conv_dims(N, C, M, G, w);
+    const memory::dims &src = dims.src, &dst = dims.dst, &wei = dims.weights;
+    const memory::dims &strides = dims.strides, &dilates = dims.dilates;
+    const memory::dims &pad_l = dims.pad_l, &pad_r = dims.pad_r;
+    const bool grouped = dims.grouped;
     auto self = std::shared_ptr<DnnlConvolution>(new DnnlConvolution());
     Impl& im = *self->impl_;
     im.user_src = memory::desc(src, dt::f32, activation_tag(w.rank(), src_layout));
@@ -187,7 +162,7 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
 
     // Pack the weights once.
     dnnl::stream stream(eng);
-    const memory user_w(memory::desc(wei, dt::f32, weights_tag(w.rank(), grouped)), eng,
+    const memory user_w(memory::desc(wei, dt::f32, plain_weights_tag(w.rank(), grouped)), eng,
                         const_cast<float*>(weights));
     im.weights = memory(im.pd.weights_desc(), eng);
     dnnl::reorder(user_w, im.weights).execute(stream, const_cast<memory&>(user_w), im.weights);

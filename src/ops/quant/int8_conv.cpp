@@ -10,6 +10,7 @@
 
 #include "ops/common/dnnl_engine.h"
 #include "ops/common/dnnl_util.h"
+#include "ops/nn/dnnl_conv_dims.h"
 #include "ops/quant/int8_matmul.h"
 
 namespace onyx::quant {
@@ -25,14 +26,6 @@ tag activation_tag(size_t spatial_rank, bool channels_last) {
     case 1: return channels_last ? tag::nwc : tag::ncw;
     case 2: return channels_last ? tag::nhwc : tag::nchw;
     default: return channels_last ? tag::ndhwc : tag::ncdhw;
-  }
-}
-
-tag weights_tag(size_t spatial_rank, bool grouped) {
-  switch (spatial_rank) {
-    case 1: return grouped ? tag::goiw : tag::oiw;
-    case 2: return grouped ? tag::goihw : tag::oihw;
-    default: return grouped ? tag::goidhw : tag::oidhw;
   }
 }
 
@@ -129,22 +122,11 @@ Result<std::shared_ptr<const Int8Convolution>> Int8Convolution::create(const Int
   }
   try {
     const dnnl::engine& eng = dnnl_cpu_engine();
-    memory::dims src{s.N, s.C}, dst{s.N, s.M}, wei, strides, dilates, pad_l, pad_r;
-    const bool grouped = s.G > 1;
-    if (grouped) {
-      wei = {s.G, s.M / s.G, s.C / s.G};
-    } else {
-      wei = {s.M, s.C};
-    }
-    for (size_t d = 0; d < w.rank(); ++d) {
-      src.push_back(w.in[d]);
-      dst.push_back(w.out[d]);
-      wei.push_back(w.kernel[d]);
-      strides.push_back(w.strides[d]);
-      dilates.push_back(w.dilations[d] - 1);  // oneDNN counts the gaps
-      pad_l.push_back(w.pad_begin[d]);
-      pad_r.push_back(w.pad_end[d]);
-    }
+    const nn::DnnlConvDims dims = nn::dnnl_conv_dims(s.N, s.C, s.M, s.G, w);
+    const memory::dims &src = dims.src, &dst = dims.dst, &wei = dims.weights;
+    const memory::dims &strides = dims.strides, &dilates = dims.dilates;
+    const memory::dims &pad_l = dims.pad_l, &pad_r = dims.pad_r;
+    const bool grouped = dims.grouped;
     auto self = std::shared_ptr<Int8Convolution>(new Int8Convolution());
     Impl& im = *self->impl_;
     const dt src_t = s.src_signed ? dt::s8 : dt::u8, dst_t = s.dst_signed ? dt::s8 : dt::u8;
@@ -182,7 +164,7 @@ Result<std::shared_ptr<const Int8Convolution>> Int8Convolution::create(const Int
       } while (!(amx && vnni) && it.next_impl());
     }
     if (candidates.empty()) return NotImplemented("oneDNN int8 convolution: no exact kernel");
-    const memory::desc user_w_md(wei, dt::s8, weights_tag(w.rank(), grouped));
+    const memory::desc user_w_md(wei, dt::s8, nn::plain_weights_tag(w.rank(), grouped));
     if (pool != nullptr) pool->bind_library_threads();
     im.build(candidates[0], user_w_md, bias_md, s);
     if (choose && candidates.size() > 1) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "onnx/model_writer.h"
 #include "optimizer/optimizer.h"
 #include "test_util.h"
 
@@ -98,6 +99,20 @@ inline void expect_same_results(const ir::Model& m, const NamedValues& feeds, in
           << "output " << k << " at " << i;
     }
   }
+}
+
+// A session on `m` through its serialized form, so that ONNX shape inference types the values
+// as it does for a file; null (and a test failure) when it cannot be made.
+inline std::unique_ptr<Session> load_serialized(const ir::Model& m, int level, int threads = 2) {
+  auto bytes = onnx_export::serialize_model(m);
+  EXPECT_TRUE(bytes.ok()) << bytes.status().to_string();
+  if (!bytes.ok()) return nullptr;
+  SessionOptions o;
+  o.optimization_level = level;
+  o.intra_op_num_threads = threads;
+  auto s = Session::load_from_bytes(*bytes, o);
+  EXPECT_TRUE(s.ok()) << s.status().to_string();
+  return s.ok() ? std::move(*s) : nullptr;
 }
 
 }  // namespace onyx::test

@@ -8,9 +8,7 @@
 
 #include <random>
 
-#include "onnx/model_writer.h"
-#include "optimizer/optimizer.h"
-#include "test_util.h"
+#include "optimizer/model_builder.h"
 
 namespace onyx::test {
 namespace {
@@ -125,16 +123,7 @@ ir::Model padded_cnn() {
   return b.model;
 }
 
-std::unique_ptr<Session> load(const ir::Model& m, int level) {
-  auto bytes = onnx_export::serialize_model(m);
-  EXPECT_TRUE(bytes.ok()) << bytes.status().to_string();
-  SessionOptions o;
-  o.optimization_level = level;
-  o.intra_op_num_threads = 2;
-  auto s = Session::load_from_bytes(*bytes, o);
-  EXPECT_TRUE(s.ok()) << s.status().to_string();
-  return s.ok() ? std::move(*s) : nullptr;
-}
+std::unique_ptr<Session> load(const ir::Model& m, int level) { return load_serialized(m, level); }
 
 // Runs both sessions on one random input; every output must agree to 1e-4 relative.
 void expect_same_outputs(Session& plain, Session& blocked, Shape input_shape, uint32_t seed) {

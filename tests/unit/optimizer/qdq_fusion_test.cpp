@@ -9,7 +9,6 @@
 #include <cstring>
 #include <thread>
 
-#include "onnx/model_writer.h"
 #include "ops/quant/int8_conv.h"
 #include "ops/quant/int8_matmul.h"
 #include "optimizer/model_builder.h"
@@ -68,17 +67,7 @@ ModelBuilder conv_relu_model(uint8_t y_zp) {
   return b;
 }
 
-// Through the serialized form, so that ONNX shape inference types the values as for a file.
-std::unique_ptr<Session> load(const ir::Model& m, int level) {
-  auto bytes = onnx_export::serialize_model(m);
-  EXPECT_TRUE(bytes.ok()) << bytes.status().to_string();
-  SessionOptions o;
-  o.optimization_level = level;
-  o.intra_op_num_threads = 2;
-  auto s = Session::load_from_bytes(*bytes, o);
-  EXPECT_TRUE(s.ok()) << s.status().to_string();
-  return s.ok() ? std::move(*s) : nullptr;
-}
+std::unique_ptr<Session> load(const ir::Model& m, int level) { return load_serialized(m, level); }
 
 Tensor run_at(const ir::Model& m, const NamedValues& feeds, int level) {
   auto s = load(m, level);
