@@ -19,18 +19,22 @@
 // is exact for a per-tensor QuantizeLinear (monotonic, and MaxPool only selects), and lets the
 // convolution before the pool fuse (ResNet's stem: Conv -> Relu -> MaxPool -> Q).
 //
-// All three only where QLinearConv has its fast path (oneDNN's int8 kernels on VNNI / AMX, int8
-// weights without zero points: ops/quant/integer_conv.cpp): elsewhere its exact reference is
-// slower than the float convolution of the dequantized weights (ResNet-50 QDQ without VNNI:
-// 240 ms against 65), so the convolutions stay float, in the blocked layout, which Q / DQ pairs
-// keep between them and a QLinearAdd would break (69 ms against 64.5).
-//
-//   QuantizeLinear(MatMul(DQ(a), DQ(W))) => QLinearMatMul(a, ..., W, ..., y)   (W constant int8)
-//
 //   QuantizeLinear(Add(DQ(a), DQ(b)) [-> Relu]) => onyx QLinearAdd(a, ..., b, ..., y) [Relu]
 //
 // (the residual sums) computes exactly what the nodes it replaces do, per-tensor parameters and
 // one shape for a and b only.
+//
+//   QuantizeLinear(MatMul(DQ(a), DQ(W))) => QLinearMatMul(a, ..., W, ..., y)   (W constant int8)
+//   MatMul / Gemm(DQ(a), DQ(W) [, DQ(b)]) with a float result => onyx DynamicQuantizeMatMul
+//     with A already quantized (a CNN's classifier)
+//
+// The convolution rules (and the Add and MaxPool ones that serve them) apply only where
+// QLinearConv has its fast path (oneDNN's int8 kernels on VNNI / AMX, int8 weights without zero
+// points: ops/quant/integer_conv.cpp): elsewhere its exact reference is slower than the float
+// convolution of the dequantized weights (ResNet-50 QDQ without VNNI: 240 ms against 65), so the
+// convolutions stay float, in the blocked layout, which Q / DQ pairs keep between them and a
+// QLinearAdd would break (69 ms against 64.5). The matrix rules need the packed int8 matmul
+// (ops/quant/int8_matmul.h) likewise.
 #include <algorithm>
 #include <cmath>
 #include <limits>
