@@ -89,6 +89,23 @@ std::vector<std::string> Graph::free_variables() const {
   return free;
 }
 
+std::unordered_set<std::string> values_read(const Graph& graph) {
+  std::unordered_set<std::string> read;
+  for (const auto& n : graph.nodes) {
+    read.insert(n.inputs.begin(), n.inputs.end());
+    for (const auto& a : n.attributes) {
+      if (a.g) {
+        for (const auto& v : a.g->free_variables()) read.insert(v);
+      }
+      for (const auto& sg : a.graphs) {
+        for (const auto& v : sg->free_variables()) read.insert(v);
+      }
+    }
+  }
+  for (const auto& vi : graph.outputs) read.insert(vi.name);
+  return read;
+}
+
 void sort_topologically(Graph& graph) {
   auto order = topological_order(graph);
   if (!order.ok()) return;

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_set>
 #include <unordered_map>
 #include <vector>
 
@@ -76,6 +77,10 @@ struct Model {
 // initializers, outer scope) are treated as already produced.
 Result<std::vector<size_t>> topological_order(const Graph& graph,
                                               const std::vector<std::string>& outer_scope = {});
+
+// Every value the graph's nodes read (explicit inputs and their subgraphs' captures) or that is
+// a graph output.
+std::unordered_set<std::string> values_read(const Graph& graph);
 
 // Reorders graph.nodes into topological_order (stable); leaves a graph with a cycle as it is.
 // Rewrites that append nodes or move a producer call it, since saved models must list each

@@ -212,22 +212,8 @@ class Pass {
 
   // Every value some node, subgraph or graph output reads.
   std::unordered_set<std::string> read_values() const {
-    std::unordered_set<std::string> read;
-    for (const auto& n : g_.nodes) {
-      for (const auto& v : n.inputs) read.insert(v);
-      for (const auto& a : n.attributes) {
-        if (a.g) {
-          for (const auto& v : a.g->free_variables()) read.insert(v);
-        }
-        for (const auto& sg : a.graphs) {
-          for (const auto& v : sg->free_variables()) read.insert(v);
-        }
-      }
-    }
-    for (const auto& n : added_) {
-      for (const auto& v : n.inputs) read.insert(v);
-    }
-    for (const auto& vi : g_.outputs) read.insert(vi.name);
+    std::unordered_set<std::string> read = ir::values_read(g_);
+    for (const auto& n : added_) read.insert(n.inputs.begin(), n.inputs.end());
     return read;
   }
 

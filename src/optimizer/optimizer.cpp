@@ -133,26 +133,20 @@ Result<OptimizeReport> optimize(ir::Model& model, const KernelRegistry& registry
   for (int l = 1; l <= level && !driver.limit_reached(); ++l) {
     driver.run(model.graph, model.opset_imports, registry, l);
   }
-  // The layout pass goes last: it only changes how fused convolutions exchange their tensors.
-  const bool layout_disabled =
-      std::find(options.disabled_rules.begin(), options.disabled_rules.end(), kNchwcLayoutPass) !=
-      options.disabled_rules.end();
-  if (level >= kLayout && !layout_disabled && !driver.limit_reached()) {
-    if (const int64_t n = apply_nchwc_layout(model); n > 0) {
-      report.rewrites[kNchwcLayoutPass] += n;
+  // The layout passes go last: they only change how fused operators exchange their tensors.
+  // The float one first; then the 8-bit one, on the QLinearConv nodes (the float pass leaves
+  // 8-bit values alone).
+  auto layout_pass = [&](const char* name, int64_t (*apply)(ir::Model&)) {
+    const bool disabled = std::find(options.disabled_rules.begin(), options.disabled_rules.end(),
+                                    name) != options.disabled_rules.end();
+    if (level < kLayout || disabled || driver.limit_reached()) return;
+    if (const int64_t n = apply(model); n > 0) {
+      report.rewrites[name] += n;
       report.total += n;
     }
-  }
-  // Then the 8-bit one, on the QLinearConv nodes (the float pass leaves 8-bit values alone).
-  const bool int8_layout_disabled =
-      std::find(options.disabled_rules.begin(), options.disabled_rules.end(), kInt8LayoutPass) !=
-      options.disabled_rules.end();
-  if (level >= kLayout && !int8_layout_disabled && !driver.limit_reached()) {
-    if (const int64_t n = apply_int8_channels_last(model); n > 0) {
-      report.rewrites[kInt8LayoutPass] += n;
-      report.total += n;
-    }
-  }
+  };
+  layout_pass(kNchwcLayoutPass, apply_nchwc_layout);
+  layout_pass(kInt8LayoutPass, apply_int8_channels_last);
   ir::sort_topologically(model.graph);  // the layout passes append their reorders
   report.nodes_after = model.graph.nodes.size();
   return report;
