@@ -31,6 +31,24 @@ const std::set<std::string>& binary_ops() {
   return ops;
 }
 
+// How many times each value is read: by nodes, subgraphs (captured) and the graph's outputs.
+std::unordered_map<std::string, int> readers_of(const ir::Graph& g) {
+  std::unordered_map<std::string, int> readers;
+  for (const auto& n : g.nodes) {
+    for (const auto& v : n.inputs) ++readers[v];
+    for (const auto& a : n.attributes) {
+      if (a.g) {
+        for (const auto& v : a.g->free_variables()) ++readers[v];
+      }
+      for (const auto& sg : a.graphs) {
+        for (const auto& v : sg->free_variables()) ++readers[v];
+      }
+    }
+  }
+  for (const auto& vi : g.outputs) ++readers[vi.name];
+  return readers;
+}
+
 bool dims_equal(const ir::Dim& a, const ir::Dim& b) {
   if (a.is_known() || b.is_known()) return a.value == b.value;
   return !a.symbol.empty() && a.symbol == b.symbol;
@@ -40,18 +58,7 @@ class Pass {
  public:
   Pass(ir::Model& model, int64_t block) : model_(model), g_(model.graph), block_(block) {
     for (const auto& vi : g_.inputs) graph_inputs_.insert(vi.name);
-    for (const auto& n : g_.nodes) {
-      for (const auto& v : n.inputs) ++uses_[v];
-      for (const auto& a : n.attributes) {
-        if (a.g) {
-          for (const auto& v : a.g->free_variables()) ++uses_[v];
-        }
-        for (const auto& sg : a.graphs) {
-          for (const auto& v : sg->free_variables()) ++uses_[v];
-        }
-      }
-    }
-    for (const auto& vi : g_.outputs) ++uses_[vi.name];
+    uses_ = readers_of(g_);
   }
 
   int64_t run() {
@@ -65,6 +72,7 @@ class Pass {
     std::erase_if(g_.nodes, [](const ir::Node& n) { return n.op_type.empty(); });
     restore_plain_values();
     for (auto& node : added_) g_.nodes.push_back(std::move(node));
+    read_concats_in_channel_scales();
     drop_unread_initializers();  // the weights that were replaced by padded copies
     if (!model_.opset_imports.count(kOnyxDomain)) model_.opset_imports[kOnyxDomain] = 1;
     return converted_convs_;
@@ -429,6 +437,41 @@ class Pass {
     const std::string plain = n.outputs[0];
     make_output_blocked(n, 0, static_cast<int64_t>(C));
     scale_producer_[plain] = index_of(n);
+  }
+
+  // NchwcChannelScale(Concat(X1, X2, ...), S, B) -> NchwcChannelScale(X1, S, B, X2, ...) when
+  // the blocked Concat has no other reader: the scale reads the parts in place, so the
+  // concatenation is never written out (DenseNet: each layer's Concat -> BatchNormalization ->
+  // Relu; the Concat copies were 7% of DenseNet-169's time).
+  void read_concats_in_channel_scales() {
+    std::unordered_set<std::string> blocked_values;
+    for (const auto& [plain, b] : blocked_) blocked_values.insert(b);
+    std::unordered_map<std::string, int> readers = readers_of(g_);
+    std::unordered_map<std::string, size_t> producer;
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      for (const auto& v : g_.nodes[i].outputs) producer[v] = i;
+    }
+    bool fused = false;
+    for (ir::Node& scale : g_.nodes) {
+      if (scale.domain != kOnyxDomain || scale.op_type != "NchwcChannelScale" ||
+          scale.inputs.size() < 2 || scale.inputs.size() > 3) {
+        continue;
+      }
+      auto it = producer.find(scale.inputs[0]);
+      if (it == producer.end() || readers[scale.inputs[0]] != 1) continue;
+      ir::Node& concat = g_.nodes[it->second];
+      if (!concat.domain.empty() || concat.op_type != "Concat" || concat.inputs.empty() ||
+          !blocked_values.count(concat.outputs[0])) {
+        continue;
+      }
+      std::vector<std::string> inputs{concat.inputs[0], scale.inputs[1],
+                                      scale.inputs.size() > 2 ? scale.inputs[2] : std::string()};
+      inputs.insert(inputs.end(), concat.inputs.begin() + 1, concat.inputs.end());
+      scale.inputs = std::move(inputs);
+      concat = ir::Node{};
+      fused = true;
+    }
+    if (fused) std::erase_if(g_.nodes, [](const ir::Node& n) { return n.op_type.empty(); });
   }
 
   size_t index_of(const ir::Node& n) const { return static_cast<size_t>(&n - g_.nodes.data()); }

@@ -315,6 +315,9 @@ class NchwcGlobalAveragePool final : public BlockedKernel {
 
 // Y = act(X * S + B) per channel of a blocked X: S holds C values (one per channel) or N * C
 // (per image and channel, as a [N, C, 1, 1] squeeze-and-excitation gate); B (optional) C values.
+// Inputs past B are further parts of X: X = Concat(X, X3, X4, ...) along the channels, each part
+// blocked with a multiple of the block, read in place (DenseNet's Concat -> BatchNormalization
+// -> Relu never writes the concatenation out).
 class NchwcChannelScale final : public BlockedKernel {
  public:
   Status init(const KernelInfo& info) override {
@@ -327,8 +330,26 @@ class NchwcChannelScale final : public BlockedKernel {
     ONYX_ASSIGN_OR_RETURN(const Tensor* x, ctx.required_input(0));
     ONYX_ASSIGN_OR_RETURN(const Tensor* s, ctx.required_input(1));
     const Tensor* bias = ctx.input(2);
-    ONYX_RETURN_IF_ERROR(check_blockable(ctx, x, block_));
-    const int64_t N = x->dim(0), C = x->dim(1), S = spatial_size(*x);
+    // The parts of X: the channel count of each and where its blocks start.
+    std::vector<const Tensor*> parts{x};
+    for (size_t i = 3; i < ctx.num_inputs(); ++i) {
+      ONYX_ASSIGN_OR_RETURN(const Tensor* part, ctx.required_input(i));
+      parts.push_back(part);
+    }
+    Shape shape = x->shape();
+    for (const Tensor* part : parts) {
+      ONYX_RETURN_IF_ERROR(check_blockable(ctx, part, block_));
+      if (part == x) continue;
+      bool same = part->rank() == x->rank() && part->dim(0) == x->dim(0);
+      for (size_t d = 2; same && d < x->rank(); ++d) same = part->dim(d) == x->dim(d);
+      if (!same) {
+        return ctx.invalid_argument("the parts of X must differ in channels only, got ",
+                                    shape_to_string(x->shape()), " and ",
+                                    shape_to_string(part->shape()));
+      }
+      shape[1] += part->dim(1);
+    }
+    const int64_t N = shape[0], C = shape[1], S = spatial_size(*x);
     if (s->dtype() != DataType::kFloat || (s->numel() != C && s->numel() != N * C)) {
       return ctx.invalid_argument("S must be a float tensor of C (", C, ") or N * C values, got ",
                                   data_type_name(s->dtype()), " ", shape_to_string(s->shape()));
@@ -337,21 +358,32 @@ class NchwcChannelScale final : public BlockedKernel {
       return ctx.invalid_argument("B must be a float tensor of C (", C, ") values, got ",
                                   shape_to_string(bias->shape()));
     }
-    Tensor& y = ctx.allocate_output_in_place(0, 0, DataType::kFloat, x->shape());
+    Tensor& y = parts.size() == 1 ? ctx.allocate_output_in_place(0, 0, DataType::kFloat, shape)
+                                  : ctx.allocate_output(0, DataType::kFloat, shape);
     if (y.numel() == 0) return Status::OK();
     const bool per_image = s->numel() == N * C && N != 1;
-    const float* X = x->data<float>();
     const float* Sv = s->data<float>();
     const float* Bv = bias != nullptr ? bias->data<float>() : nullptr;
     float* Y = y.data<float>();
     const ActivationSpec act = activation_;
     return with_block(block_, [&]<int64_t kB>() {
     const int64_t per_block = C / kB;
+    // part_of[cb]: which part holds channel block cb of an image, and its block there.
+    std::vector<std::pair<const float*, int64_t>> part_of;  // (part's data, its blocks per image)
+    std::vector<int64_t> local;
+    for (const Tensor* part : parts) {
+      const int64_t blocks = part->dim(1) / kB;
+      for (int64_t j = 0; j < blocks; ++j) {
+        part_of.emplace_back(part->data<float>(), blocks);
+        local.push_back(j);
+      }
+    }
     parallel_for(ctx.pool(), N * per_block, std::max<int64_t>(1, 4096 / std::max<int64_t>(S, 1)),
                  [&](int64_t b, int64_t e) {
       for (int64_t blk = b; blk < e; ++blk) {
-        const int64_t n = blk / per_block, c0 = (blk % per_block) * kB;
-        const float* xi = X + blk * S * kB;
+        const int64_t n = blk / per_block, cb = blk % per_block, c0 = cb * kB;
+        const auto [part, part_blocks] = part_of[static_cast<size_t>(cb)];
+        const float* xi = part + (n * part_blocks + local[static_cast<size_t>(cb)]) * S * kB;
         float* yi = Y + blk * S * kB;
         const float* sc_p = Sv + (per_image ? n * C : 0) + c0;
         simd::with_widest_simd([&]() ONYX_SIMD_BODY {

@@ -256,6 +256,49 @@ TEST(NchwcLayout, PerTensorQuantizeDequantizePairsStayBlocked) {
   EXPECT_LE(apart, qa.numel() / 100);
 }
 
+// DenseNet's dense layers: Concat(all earlier features) -> BatchNormalization -> Relu -> Conv.
+// The scale reads the concatenation's parts in place, unless the Concat has another reader.
+TEST(NchwcLayout, ChannelScaleReadsConcatenatedPartsInPlace) {
+  Builder b;
+  b.model.graph.inputs.push_back(
+      {"x", ir::TypeInfo::tensor(DataType::kFloat, std::vector<ir::Dim>{
+                                     ir::Dim::named("batch"), ir::Dim::known(3),
+                                     ir::Dim::known(8), ir::Dim::known(8)}), {}});
+  auto bn_relu = [&](const std::string& x, const std::string& y, int64_t C) {
+    b.node("BatchNormalization",
+           {x, b.weight({C}), b.weight({C}), b.weight({C}), b.weight({C}, 0.5f, 1.5f)},
+           {y + "_bn"});
+    b.node("Relu", {y + "_bn"}, {y});
+  };
+  b.conv("x", "f0", 3, 32, 3);
+  bn_relu("f0", "a0", 32);
+  b.conv("a0", "f1", 32, 16, 1);
+  b.node("Concat", {"f0", "f1"}, {"cat1"}, {attr_int("axis", 1)});
+  bn_relu("cat1", "a1", 48);
+  b.conv("a1", "f2", 48, 16, 3);
+  b.node("Concat", {"f0", "f1", "f2"}, {"cat2"}, {attr_int("axis", 1)});
+  bn_relu("cat2", "a2", 64);
+  b.conv("a2", "f3", 64, 16, 1);
+  b.node("Concat", {"cat2", "f3"}, {"cat3"}, {attr_int("axis", 1)});
+  bn_relu("cat3", "a3", 80);
+  b.node("GlobalAveragePool", {"a3"}, {"pooled"});
+  b.model.graph.outputs.push_back({"pooled", {}, {}});
+  b.model.graph.outputs.push_back({"cat2", {}, {}});  // a second reader: cat2 stays
+  auto plain = load(b.model, 0);
+  auto blocked = load(b.model, 3);
+  ASSERT_TRUE(plain && blocked);
+  const ir::Model& opt = blocked->model();
+  EXPECT_EQ(count(opt, "Concat"), 1);
+  int reading_parts = 0;
+  for (const auto& n : opt.graph.nodes) {
+    reading_parts += n.op_type == "NchwcChannelScale" && n.inputs.size() > 3;
+  }
+  EXPECT_EQ(reading_parts, 2);  // cat1's and cat3's
+  for (int64_t batch : {1, 3}) {
+    expect_same_outputs(*plain, *blocked, {batch, 3, 8, 8}, 400 + static_cast<uint32_t>(batch));
+  }
+}
+
 TEST(NchwcLayout, CanBeDisabledByName) {
   auto unoptimized = load(small_cnn(), 0);  // typed by shape inference, not rewritten
   ASSERT_TRUE(unoptimized);

@@ -172,6 +172,45 @@ TEST_P(Nchwc, ChannelScaleAppliesPerChannelAndPerImageFactors) {
   EXPECT_FALSE(bad.ok());
 }
 
+// Inputs past B are further parts of X along the channels: the scale reads a concatenation in
+// place (with B omitted too), and parts that differ in more than channels are an error.
+TEST_P(Nchwc, ChannelScaleReadsTheConcatenationOfItsParts) {
+  const int64_t N = 2, H = 3, W = 5;
+  const std::vector<int64_t> widths = {16, 32, 16};
+  std::vector<Tensor> parts;
+  for (size_t i = 0; i < widths.size(); ++i) {
+    parts.push_back(random_float({N, widths[i], H, W}, 40 + static_cast<uint32_t>(i)));
+  }
+  const int64_t C = 64;
+  Tensor s = random_float({C}, 45), bias = random_float({C}, 46);
+  for (bool with_bias : {true, false}) {
+    SCOPED_TRACE(with_bias ? "with B" : "without B");
+    std::vector<Value> in{V(blocked(parts[0])), V(s), with_bias ? V(bias) : Value()};
+    for (size_t i = 1; i < parts.size(); ++i) in.push_back(V(blocked(parts[i])));
+    Tensor y = unblocked(run_ok({"NchwcChannelScale", 1, in,
+                                 with_block({attr_string("activation", "Relu")}), 1, "onyx"}));
+    ASSERT_EQ(y.shape(), (Shape{N, C, H, W}));
+    for (int64_t n = 0; n < N; ++n) {
+      int64_t c = 0;
+      for (size_t i = 0; i < parts.size(); ++i) {
+        for (int64_t j = 0; j < widths[i]; ++j, ++c) {
+          for (int64_t p = 0; p < H * W; ++p) {
+            const float xv = parts[i].data<float>()[(n * widths[i] + j) * H * W + p];
+            const float lin = xv * s.data<float>()[c] + (with_bias ? bias.data<float>()[c] : 0.f);
+            ASSERT_NEAR(y.data<float>()[(n * C + c) * H * W + p], std::max(0.f, lin), 1e-5f)
+                << "image " << n << " channel " << c << " at " << p;
+          }
+        }
+      }
+    }
+  }
+  Tensor other = random_float({N, 16, H, W + 1}, 47);
+  auto bad = run_node({"NchwcChannelScale", 1,
+                       {V(blocked(parts[0])), V(random_float({32}, 48)), Value(), V(blocked(other))},
+                       {block_attr()}, 1, "onyx"});
+  EXPECT_FALSE(bad.ok());
+}
+
 // NchwcConv with constant weights (oneDNN, packed at load) against Conv: plain and blocked
 // input, grouped and depthwise, with a residual Z and an activation.
 TEST_P(Nchwc, ConvMatchesConvInEveryInputLayout) {
