@@ -89,20 +89,26 @@ std::vector<std::string> Graph::free_variables() const {
   return free;
 }
 
-std::unordered_set<std::string> values_read(const Graph& graph) {
-  std::unordered_set<std::string> read;
+std::unordered_map<std::string, int> read_counts(const Graph& graph) {
+  std::unordered_map<std::string, int> counts;
   for (const auto& n : graph.nodes) {
-    read.insert(n.inputs.begin(), n.inputs.end());
+    for (const auto& v : n.inputs) ++counts[v];
     for (const auto& a : n.attributes) {
       if (a.g) {
-        for (const auto& v : a.g->free_variables()) read.insert(v);
+        for (const auto& v : a.g->free_variables()) ++counts[v];
       }
       for (const auto& sg : a.graphs) {
-        for (const auto& v : sg->free_variables()) read.insert(v);
+        for (const auto& v : sg->free_variables()) ++counts[v];
       }
     }
   }
-  for (const auto& vi : graph.outputs) read.insert(vi.name);
+  for (const auto& vi : graph.outputs) ++counts[vi.name];
+  return counts;
+}
+
+std::unordered_set<std::string> values_read(const Graph& graph) {
+  std::unordered_set<std::string> read;
+  for (const auto& [v, n] : read_counts(graph)) read.insert(v);
   return read;
 }
 

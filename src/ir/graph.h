@@ -81,6 +81,9 @@ Result<std::vector<size_t>> topological_order(const Graph& graph,
 // Every value the graph's nodes read (explicit inputs and their subgraphs' captures) or that is
 // a graph output.
 std::unordered_set<std::string> values_read(const Graph& graph);
+// How many times each of those values is read (a node reading a value twice counts twice; a
+// subgraph's capture and a graph output count once each).
+std::unordered_map<std::string, int> read_counts(const Graph& graph);
 
 // Reorders graph.nodes into topological_order (stable); leaves a graph with a cycle as it is.
 // Rewrites that append nodes or move a producer call it, since saved models must list each

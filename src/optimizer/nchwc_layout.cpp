@@ -10,6 +10,7 @@
 
 #include "ops/nn/dnnl_conv.h"
 #include "ops/nn/nchwc.h"
+#include "optimizer/nchwc_depthwise_fusion.h"
 #include "optimizer/rewrite.h"
 #include "optimizer/rules/rule_util.h"
 
@@ -31,24 +32,6 @@ const std::set<std::string>& binary_ops() {
   return ops;
 }
 
-// How many times each value is read: by nodes, subgraphs (captured) and the graph's outputs.
-std::unordered_map<std::string, int> readers_of(const ir::Graph& g) {
-  std::unordered_map<std::string, int> readers;
-  for (const auto& n : g.nodes) {
-    for (const auto& v : n.inputs) ++readers[v];
-    for (const auto& a : n.attributes) {
-      if (a.g) {
-        for (const auto& v : a.g->free_variables()) ++readers[v];
-      }
-      for (const auto& sg : a.graphs) {
-        for (const auto& v : sg->free_variables()) ++readers[v];
-      }
-    }
-  }
-  for (const auto& vi : g.outputs) ++readers[vi.name];
-  return readers;
-}
-
 bool dims_equal(const ir::Dim& a, const ir::Dim& b) {
   if (a.is_known() || b.is_known()) return a.value == b.value;
   return !a.symbol.empty() && a.symbol == b.symbol;
@@ -58,7 +41,7 @@ class Pass {
  public:
   Pass(ir::Model& model, int64_t block) : model_(model), g_(model.graph), block_(block) {
     for (const auto& vi : g_.inputs) graph_inputs_.insert(vi.name);
-    uses_ = readers_of(g_);
+    uses_ = ir::read_counts(g_);
   }
 
   int64_t run() {
@@ -446,7 +429,7 @@ class Pass {
   void read_concats_in_channel_scales() {
     std::unordered_set<std::string> blocked_values;
     for (const auto& [plain, b] : blocked_) blocked_values.insert(b);
-    std::unordered_map<std::string, int> readers = readers_of(g_);
+    std::unordered_map<std::string, int> readers = ir::read_counts(g_);
     std::unordered_map<std::string, size_t> producer;
     for (size_t i = 0; i < g_.nodes.size(); ++i) {
       for (const auto& v : g_.nodes[i].outputs) producer[v] = i;
@@ -526,7 +509,9 @@ class Pass {
 
 int64_t apply_nchwc_layout(ir::Model& model) {
   if (!nn::dnnl_available()) return 0;
-  return Pass(model, nn::preferred_nchwc_block()).run();
+  const int64_t converted = Pass(model, nn::preferred_nchwc_block()).run();
+  if (converted > 0) fuse_nchwc_pointwise_depthwise(model.graph);
+  return converted;
 }
 
 }  // namespace onyx::opt

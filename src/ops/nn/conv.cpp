@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <vector>
 
 #include "ops/common/activation.h"
@@ -125,7 +126,10 @@ void conv_forward(const T* X, const T* Wt, const T* B, T* Y, int64_t N, int64_t 
 // the reference path (im2col + GEMM, or the direct depthwise loop) with the post-ops after it.
 //
 // NchwcConv is FusedConv with its output (and Z) in the blocked NCHWc layout (nchwc.h) and its
-// input blocked too unless `input_nchwc` = 0: the layout pass's convolution.
+// input blocked too unless `input_nchwc` = 0: the layout pass's convolution. With inputs 4 and
+// 5 (W_dw [M, 1, 3, 3], B_dw), a 1x1 NchwcConv is followed by a depthwise 3x3 convolution
+// (padding 1, stride `dw_stride`, then `dw_activation`) in the same primitive: MobileNet's
+// expansion -> depthwise pair, whose wide intermediate tensor then stays in the cache.
 enum class ConvVariant { kConv, kFused, kNchwc };
 
 class Conv final : public OpKernel {
@@ -149,6 +153,7 @@ class Conv final : public OpKernel {
       ONYX_ASSIGN_OR_RETURN(post_.activation, read_activation_attrs(info));
       post_.sum = info.has_input(3);
     }
+    if (nchwc_ && info.has_input(4)) ONYX_RETURN_IF_ERROR(init_depthwise(info));
     // Constant float weights (and bias) can be packed for oneDNN.
     const Tensor* w = info.constant_input(1);
     const Tensor* b = info.constant_input(2);
@@ -192,6 +197,12 @@ class Conv final : public OpKernel {
     if (!win.ok()) return ctx.invalid_argument(win.status().message());
     Shape out_shape{N, M};
     out_shape.insert(out_shape.end(), win->out.begin(), win->out.end());
+    std::optional<nn::Window> dw_win;
+    if (dw_) {
+      ONYX_ASSIGN_OR_RETURN(dw_win, depthwise_window(ctx, *win, M, C));
+      out_shape.resize(2);
+      out_shape.insert(out_shape.end(), dw_win->out.begin(), dw_win->out.end());
+    }
     const Tensor* z = post_.sum ? ctx.input(3) : nullptr;
     if (post_.sum && (z == nullptr || z->shape() != out_shape || z->dtype() != x->dtype())) {
       return ctx.invalid_argument("Z must be a ", data_type_name(x->dtype()), " tensor of the ",
@@ -213,14 +224,18 @@ class Conv final : public OpKernel {
     const bool constant_float_weights = packable_weights_.defined() &&
                                         x->dtype() == DataType::kFloat &&
                                         wt->raw_data() == packable_weights_.raw_data();
-    if (constant_float_weights && is_pointwise_on_one_pixel(*win)) {
+    if (constant_float_weights && !dw_ && is_pointwise_on_one_pixel(*win)) {
       gemv()->run(x->data<float>(), y.data<float>(), N, z != nullptr, post_.activation, pool);
       return Status::OK();
     }
-    if (use_dnnl_ && constant_float_weights) {
+    if (use_dnnl_ && constant_float_weights && dw_) {
+      auto done = run_with_depthwise(*x, y, *win, *dw_win, pool);
+      if (done) return *done;
+    } else if (use_dnnl_ && constant_float_weights) {
       auto conv = primitive_for(N, C, M, *win);
       if (conv != nullptr) return conv->run(x->data<float>(), y.data<float>(), pool);
     }
+    if (dw_) return reference_with_depthwise(*x, *wt, b, y, *win, *dw_win, pool);
     if (nchwc_) return reference_nchwc(*x, *wt, b, y, *win, pool);
     return dispatch<FloatTypes>(x->dtype(), [&]<typename T>() -> Status {
       if constexpr (linalg::is_half_v<T>) {
@@ -252,6 +267,101 @@ class Conv final : public OpKernel {
   }
 
  private:
+  Status init_depthwise(const KernelInfo& info) {
+    const Tensor* w = info.constant_input(4);
+    const Tensor* b = info.has_input(5) ? info.constant_input(5) : nullptr;
+    if (w == nullptr || w->dtype() != DataType::kFloat || w->rank() != 4 || w->dim(1) != 1 ||
+        w->dim(2) != 3 || w->dim(3) != 3 ||
+        (b == nullptr && info.has_input(5)) ||
+        (b != nullptr && (b->dtype() != DataType::kFloat || b->numel() != w->dim(0)))) {
+      return info.error(StatusCode::kInvalidGraph,
+                        "W_dw must be constant float [M, 1, 3, 3] and B_dw constant float [M]");
+    }
+    ONYX_ASSIGN_OR_RETURN(const int64_t stride, info.attr_int("dw_stride", 1));
+    if (stride != 1 && stride != 2) {
+      return info.error(StatusCode::kInvalidArgument, "dw_stride must be 1 or 2, got ", stride);
+    }
+    ONYX_ASSIGN_OR_RETURN(const std::string act, info.attr_string("dw_activation", ""));
+    ONYX_ASSIGN_OR_RETURN(const std::vector<float> params, info.attr_floats("dw_activation_params"));
+    auto spec = parse_activation(act, params);
+    if (!spec) {
+      return info.error(StatusCode::kInvalidGraph, "unknown dw_activation '", act, "'");
+    }
+    dw_ = true;
+    dw_weights_ = *w;
+    if (b != nullptr) dw_bias_ = *b;
+    dw_attrs_.kernel_shape = {3, 3};
+    dw_attrs_.strides = {stride, stride};
+    dw_attrs_.pads = {1, 1, 1, 1};
+    nn::DepthwisePostOp& dw = post_.depthwise.emplace();
+    dw.weights = dw_weights_.data<float>();
+    dw.bias = dw_bias_.defined() ? dw_bias_.data<float>() : nullptr;
+    dw.stride = stride;
+    dw.activation = *spec;
+    return Status::OK();
+  }
+
+  // The depthwise stage's window over the 1x1 convolution's output.
+  Result<nn::Window> depthwise_window(const KernelContext& ctx, const nn::Window& win, int64_t M,
+                                      int64_t C) const {
+    bool pointwise = win.rank() == 2 && group_ == 1 && !post_.sum && C % block_ == 0 &&
+                     input_blocked_ && dw_weights_.dim(0) == M;
+    for (size_t d = 0; pointwise && d < win.rank(); ++d) {
+      pointwise = win.kernel[d] == 1 && win.strides[d] == 1 && win.pad_begin[d] == 0 &&
+                  win.pad_end[d] == 0;
+    }
+    if (!pointwise) {
+      return ctx.invalid_argument("a depthwise stage needs a 2-D 1x1 convolution of blocked X ",
+                                  "without groups or Z, and W_dw of its ", M, " channels");
+    }
+    auto dw = nn::resolve_window(dw_attrs_, Shape(win.out.begin(), win.out.end()), Shape{3, 3});
+    if (!dw.ok()) return ctx.invalid_argument(dw.status().message());
+    return *dw;
+  }
+
+  // NchwcConv with a depthwise stage on oneDNN: one fused primitive, or the two convolutions
+  // one after the other with the intermediate in a temporary tensor where the fused primitive
+  // would leave threads idle (it splits the work by image: fewer images than threads). Empty
+  // when oneDNN cannot serve the geometry.
+  std::optional<Status> run_with_depthwise(const Tensor& x, Tensor& y, const nn::Window& win,
+                                           const nn::Window& dw_win, ThreadPool* pool) const {
+    const int64_t N = x.dim(0), C = x.dim(1), M = packable_weights_.dim(0);
+    const int threads = pool != nullptr ? pool->num_threads() : 1;
+    if (N >= threads) {
+      auto fused = primitive_for(N, C, M, win, Stage::kWhole);
+      if (fused != nullptr) return fused->run(x.data<float>(), y.data<float>(), pool);
+    }
+    auto pointwise = primitive_for(N, C, M, win, Stage::kPointwise);
+    auto depthwise = primitive_for(N, M, M, dw_win, Stage::kDepthwise);
+    if (pointwise == nullptr || depthwise == nullptr) return std::nullopt;
+    Shape mid_shape{N, M};
+    mid_shape.insert(mid_shape.end(), win.out.begin(), win.out.end());
+    Tensor mid(DataType::kFloat, mid_shape);
+    ONYX_RETURN_IF_ERROR(pointwise->run(x.data<float>(), mid.data<float>(), pool));
+    return depthwise->run(mid.data<float>(), y.data<float>(), pool);
+  }
+
+  // NchwcConv with a depthwise stage, without oneDNN: the 1x1 convolution, then the depthwise
+  // one on its (plain) output.
+  Status reference_with_depthwise(const Tensor& x, const Tensor& wt, const Tensor* b, Tensor& y,
+                                  const nn::Window& win, const nn::Window& dw_win,
+                                  ThreadPool* pool) const {
+    const int64_t N = x.dim(0), M = wt.dim(0);
+    Shape mid_shape{N, M};
+    mid_shape.insert(mid_shape.end(), win.out.begin(), win.out.end());
+    Tensor mid(DataType::kFloat, mid_shape);
+    ONYX_RETURN_IF_ERROR(reference_nchwc(x, wt, b, mid, win, pool));
+    std::vector<float> plain_mid(static_cast<size_t>(mid.numel()));
+    nn::nchwc_to_nchw(mid.data<float>(), plain_mid.data(), N, M, win.out_numel(), block_, pool);
+    std::vector<float> plain_y(static_cast<size_t>(y.numel()));
+    conv_forward<float>(plain_mid.data(), dw_weights_.data<float>(),
+                        dw_bias_.defined() ? dw_bias_.data<float>() : nullptr, plain_y.data(), N,
+                        M, M, M, dw_win, pool);
+    apply_activation(post_.depthwise->activation, plain_y.data(), y.numel());
+    nn::nchw_to_nchwc(plain_y.data(), y.data<float>(), N, M, dw_win.out_numel(), block_, pool);
+    return Status::OK();
+  }
+
   // NchwcConv without oneDNN: unblock, convolve as plain NCHW, block the result. y holds Z.
   Status reference_nchwc(const Tensor& x, const Tensor& wt, const Tensor* b, Tensor& y,
                          const nn::Window& win, ThreadPool* pool) const {
@@ -286,11 +396,16 @@ class Conv final : public OpKernel {
     return block_ == 16 ? nn::ConvLayout::kBlocked16 : nn::ConvLayout::kBlocked8;
   }
 
+  // Which convolution primitive_for makes where there is a depthwise stage: the whole fused
+  // one, or either convolution alone.
+  enum class Stage { kWhole, kPointwise, kDepthwise };
+
   // The oneDNN primitive for this input geometry (made on first use, then cached); null when
   // oneDNN cannot serve it, so the reference path runs.
   std::shared_ptr<const nn::DnnlConvolution> primitive_for(int64_t N, int64_t C, int64_t M,
-                                                           const nn::Window& w) const {
-    std::vector<int64_t> key{N, C};
+                                                           const nn::Window& w,
+                                                           Stage stage = Stage::kWhole) const {
+    std::vector<int64_t> key{N, C, static_cast<int64_t>(stage)};
     key.insert(key.end(), w.in.begin(), w.in.end());
     std::lock_guard<std::mutex> lock(cache_mutex_);
     auto it = cache_.find(key);
@@ -299,11 +414,21 @@ class Conv final : public OpKernel {
     if (nchwc_) {  // the layout pass's convolutions: blocked, and Winograd where it applies
       options.src_layout = input_blocked_ ? blocked_layout() : nn::ConvLayout::kPlain;
       options.dst_layout = blocked_layout();
-      options.allow_winograd = true;
+      options.allow_winograd = !dw_;
     }
-    auto made = nn::DnnlConvolution::create(
-        N, C, M, group_, w, packable_weights_.data<float>(),
-        packable_bias_.defined() ? packable_bias_.data<float>() : nullptr, post_, options);
+    nn::PostOps post = post_;
+    const float* weights = packable_weights_.data<float>();
+    const float* bias = packable_bias_.defined() ? packable_bias_.data<float>() : nullptr;
+    int64_t group = group_;
+    if (stage == Stage::kPointwise) post.depthwise.reset();
+    if (stage == Stage::kDepthwise) {
+      post = nn::PostOps{};
+      post.activation = post_.depthwise->activation;
+      weights = dw_weights_.data<float>();
+      bias = dw_bias_.defined() ? dw_bias_.data<float>() : nullptr;
+      group = M;
+    }
+    auto made = nn::DnnlConvolution::create(N, C, M, group, w, weights, bias, post, options);
     auto conv = made.ok() ? *made : nullptr;
     cache_.emplace(std::move(key), conv);
     return conv;
@@ -339,6 +464,9 @@ class Conv final : public OpKernel {
   nn::PostOps post_;
   bool use_dnnl_ = false;
   Tensor packable_weights_, packable_bias_;
+  bool dw_ = false;  // a depthwise stage (post_.depthwise): inputs 4 and 5
+  Tensor dw_weights_, dw_bias_;
+  nn::WindowAttrs dw_attrs_;
   mutable std::mutex cache_mutex_;
   mutable std::map<std::vector<int64_t>, std::shared_ptr<const nn::DnnlConvolution>> cache_;
   mutable std::once_flag gemv_once_;

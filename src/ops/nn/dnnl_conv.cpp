@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 #include <exception>
 
@@ -54,6 +55,7 @@ struct DnnlConvolution::Impl {
   memory::desc user_src, user_dst;
   memory weights;  // in pd.weights_desc()
   memory bias;
+  memory dw_weights, dw_bias;  // of a depthwise post-op (empty without one)
   bool reorder_src = false, reorder_dst = false, sum = false;
   // The activation applied by our own kernel after the primitive instead of as a post-op.
   std::optional<dnnl_ops::Eltwise> after;
@@ -95,7 +97,15 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
   try {
     const dnnl::engine& eng = dnnl_cpu_engine();
     const DnnlConvDims dims = dnnl_conv_dims(N, C, M, G, w);
-    const memory::dims &src = dims.src, &dst = dims.dst, &wei = dims.weights;
+    const memory::dims &src = dims.src, &wei = dims.weights;
+    memory::dims dst = dims.dst;  // the primitive's output: the depthwise one where fused
+    const DepthwisePostOp* dw = post.depthwise ? &*post.depthwise : nullptr;
+    if (dw != nullptr) {
+      if (post.sum || w.rank() != 2 || (dw->stride != 1 && dw->stride != 2)) {
+        return NotImplemented("oneDNN depthwise post-op of this convolution");
+      }
+      for (size_t d = 2; d < dst.size(); ++d) dst[d] = (dst[d] + 2 - 3) / dw->stride + 1;
+    }
     const memory::dims &strides = dims.strides, &dilates = dims.dilates;
     const memory::dims &pad_l = dims.pad_l, &pad_r = dims.pad_r;
     const bool grouped = dims.grouped;
@@ -107,15 +117,24 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
     // oneDNN choose, reordering inside run() when it chooses something else.
     const memory::desc any_src =
         src_layout != ConvLayout::kPlain ? im.user_src : memory::desc(src, dt::f32, tag::any);
+    // The convolution's own output; with a depthwise post-op, that of the depthwise one is
+    // the primitive's.
     const memory::desc any_dst =
-        dst_layout != ConvLayout::kPlain ? im.user_dst : memory::desc(dst, dt::f32, tag::any);
+        dst_layout != ConvLayout::kPlain
+            ? memory::desc(dims.dst, dt::f32, activation_tag(w.rank(), dst_layout))
+            : memory::desc(dims.dst, dt::f32, tag::any);
     const memory::desc any_wei(wei, dt::f32, tag::any), bias_md({M}, dt::f32, tag::x);
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // per-run scratchpad: thread-safe
     dnnl::post_ops po;
     if (post.sum) po.append_sum(1.f);
-    im.after = dnnl_util::activation_after_primitive(post.activation);
-    if (!im.after) dnnl_util::append_activation(po, post.activation);
+    if (dw != nullptr) {  // the first activation comes before the depthwise convolution
+      dnnl_util::append_activation(po, post.activation);
+      po.append_dw(dt::f32, dt::f32, dt::f32, 3, dw->stride, 1, 0, {});
+    }
+    const ActivationSpec& last = dw != nullptr ? dw->activation : post.activation;
+    im.after = dnnl_util::activation_after_primitive(last);
+    if (!im.after) dnnl_util::append_activation(po, last);
     im.dst_elements = static_cast<int64_t>(im.user_dst.get_size() / sizeof(float));
     attr.set_post_ops(po);
     auto make_pd = [&](dnnl::algorithm alg) {
@@ -131,7 +150,7 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
     // with the batch) are capped: past either limit the direct algorithm is kept (ResNet-50's
     // 512-channel layers at batch 8: 28 MB more weights each).
     bool made = false;
-    if (options.allow_winograd) {
+    if (options.allow_winograd && dw == nullptr) {
       try {
         auto wino = make_pd(dnnl::algorithm::convolution_winograd);
         size_t plain_weights = sizeof(float);
@@ -147,6 +166,9 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
       }
     }
     if (!made) im.pd = make_pd(dnnl::algorithm::convolution_direct);
+    if (im.pd.dst_desc().dims() != dst) {
+      return NotImplemented("oneDNN convolution: unexpected output dims");
+    }
     im.primitive = dnnl::convolution_forward(im.pd);
     im.reorder_src = im.pd.src_desc() != im.user_src;
     im.reorder_dst = im.pd.dst_desc() != im.user_dst;
@@ -172,6 +194,23 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
       std::memcpy(bp, bias, static_cast<size_t>(M) * sizeof(float));
     } else {
       std::memset(bp, 0, static_cast<size_t>(M) * sizeof(float));
+    }
+    if (dw != nullptr) {
+      const memory::dim M = dims.dst[1];
+      const memory user_dw(memory::desc({M, 1, 1, 3, 3}, dt::f32, tag::goihw), eng,
+                           const_cast<float*>(dw->weights));
+      im.dw_weights = memory(
+          im.pd.query_md(dnnl::query::exec_arg_md, DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS),
+          eng);
+      dnnl::reorder(user_dw, im.dw_weights)
+          .execute(stream, const_cast<memory&>(user_dw), im.dw_weights);
+      im.dw_bias = memory(memory::desc({M}, dt::f32, tag::x), eng);
+      auto* dbp = static_cast<float*>(im.dw_bias.get_data_handle());
+      if (dw->bias != nullptr) {
+        std::memcpy(dbp, dw->bias, static_cast<size_t>(M) * sizeof(float));
+      } else {
+        std::memset(dbp, 0, static_cast<size_t>(M) * sizeof(float));
+      }
     }
     stream.wait();
     return std::shared_ptr<const DnnlConvolution>(std::move(self));
@@ -202,11 +241,16 @@ Status DnnlConvolution::run(const float* x, float* y, const ThreadPool* pool) co
       if (im.sum) im.dst_in.execute(stream, user_dst, dst);
     }
     memory scratch(im.pd.scratchpad_desc(), eng, scratch_p);
-    im.primitive.execute(stream, {{DNNL_ARG_SRC, src},
-                                  {DNNL_ARG_WEIGHTS, im.weights},
-                                  {DNNL_ARG_BIAS, im.bias},
-                                  {DNNL_ARG_DST, dst},
-                                  {DNNL_ARG_SCRATCHPAD, scratch}});
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src},
+                                         {DNNL_ARG_WEIGHTS, im.weights},
+                                         {DNNL_ARG_BIAS, im.bias},
+                                         {DNNL_ARG_DST, dst},
+                                         {DNNL_ARG_SCRATCHPAD, scratch}};
+    if (im.dw_weights) {
+      args.emplace(DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_WEIGHTS, im.dw_weights);
+      args.emplace(DNNL_ARG_ATTR_POST_OP_DW | DNNL_ARG_BIAS, im.dw_bias);
+    }
+    im.primitive.execute(stream, args);
     if (im.reorder_dst) im.dst_out.execute(stream, dst, user_dst);
     stream.wait();
     if (im.after) simd_eltwise::run(*im.after, y, y, im.dst_elements, pool);

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "core/status.h"
@@ -24,15 +25,28 @@ struct ConvOptions {
   bool allow_winograd = false;  // use it where oneDNN implements it
 };
 
+// A depthwise 3x3 convolution (padding 1 on every side) run on the convolution's output inside
+// the same primitive, so the intermediate tensor never leaves the cache: y = dw_act(dwconv(act(
+// conv(x) + b))). oneDNN has it for 1x1 convolutions in the blocked layouts (MobileNet's
+// expansion -> depthwise pairs).
+struct DepthwisePostOp {
+  const float* weights = nullptr;  // [M, 1, 3, 3], copied at create()
+  const float* bias = nullptr;     // [M] or null
+  int64_t stride = 1;              // 1 or 2
+  ActivationSpec activation;
+};
+
 struct PostOps {
   ActivationSpec activation;
   bool sum = false;  // y = act(conv(x) + b + z): z is in y when run() is called
+  std::optional<DepthwisePostOp> depthwise;  // not with sum
 };
 
 class DnnlConvolution {
  public:
   // x: [N, C, spatial...]; w: [M, C/G, kernel...] (copied into the primitive's format); b: [M]
-  // or null. Fails (NotImplemented) when oneDNN has no implementation for the geometry.
+  // or null. Fails (NotImplemented) when oneDNN has no implementation for the geometry. With a
+  // depthwise post-op, y has the depthwise convolution's output shape.
   static Result<std::shared_ptr<const DnnlConvolution>> create(int64_t N, int64_t C, int64_t M,
                                                                 int64_t G, const Window& window,
                                                                 const float* w, const float* b,

@@ -299,6 +299,52 @@ TEST(NchwcLayout, ChannelScaleReadsConcatenatedPartsInPlace) {
   }
 }
 
+// MobileNetV2's expansion -> depthwise pairs: a 1x1 convolution whose only reader is a
+// depthwise 3x3 one becomes one NchwcConv with a depthwise stage where the intermediate is at
+// least 4 MB an image (96 x 112 x 112 floats), not where it is smaller (96 x 56 x 56) nor where
+// the intermediate has another reader.
+TEST(NchwcLayout, WideExpansionAndDepthwiseConvolutionsFuse) {
+  Builder b;
+  b.model.graph.inputs.push_back(
+      {"x", ir::TypeInfo::tensor(DataType::kFloat, std::vector<ir::Dim>{
+                                     ir::Dim::named("batch"), ir::Dim::known(16),
+                                     ir::Dim::known(112), ir::Dim::known(112)}), {}});
+  auto relu6 = [&](const std::string& x, const std::string& y) {
+    b.model.graph.initializers[y + "_lo"] = Tensor::scalar(0.f);
+    b.model.graph.initializers[y + "_hi"] = Tensor::scalar(6.f);
+    b.node("Clip", {x, y + "_lo", y + "_hi"}, {y});
+  };
+  b.conv("x", "c0", 16, 16, 3);  // so that the expansion reads a blocked input
+  b.conv("c0", "e1", 16, 96, 1);
+  relu6("e1", "a1");
+  b.conv("a1", "d1", 96, 96, 3, 96, 2);  // 112 -> 56, fuses
+  relu6("d1", "a2");
+  b.conv("a2", "p1", 96, 16, 1);
+  b.conv("p1", "e2", 16, 96, 1);
+  relu6("e2", "a3");
+  b.conv("a3", "d2", 96, 96, 3, 96, 1);  // 56 x 56: too small to fuse
+  b.conv("d2", "p2", 96, 16, 1);
+  b.model.graph.outputs.push_back({"p2", {}, {}});
+  auto plain = load(b.model, 0);
+  auto blocked = load(b.model, 3);
+  ASSERT_TRUE(plain && blocked);
+  auto with_stage = [](const ir::Model& m) {
+    int n = 0;
+    for (const auto& node : m.graph.nodes) n += node.op_type == "NchwcConv" && node.inputs.size() > 4;
+    return n;
+  };
+  EXPECT_EQ(with_stage(blocked->model()), 1);
+  EXPECT_EQ(count(blocked->model(), "NchwcConv"), 6);
+  for (int64_t batch : {1, 2}) {
+    expect_same_outputs(*plain, *blocked, {batch, 16, 112, 112}, 500 + static_cast<uint32_t>(batch));
+  }
+  // The same pair with the intermediate also a graph output stays two convolutions.
+  b.model.graph.outputs.push_back({"a1", {}, {}});
+  auto read_twice = load(b.model, 3);
+  ASSERT_TRUE(read_twice);
+  EXPECT_EQ(with_stage(read_twice->model()), 0);
+}
+
 TEST(NchwcLayout, CanBeDisabledByName) {
   auto unoptimized = load(small_cnn(), 0);  // typed by shape inference, not rewritten
   ASSERT_TRUE(unoptimized);

@@ -264,6 +264,62 @@ TEST_P(Nchwc, ConvMatchesConvInEveryInputLayout) {
   }
 }
 
+// NchwcConv with a depthwise stage (inputs 4 and 5): the 1x1 convolution, its activation, the
+// depthwise 3x3 (padding 1) and its activation, against Conv -> Clip -> Conv -> Relu. With
+// constant weights on oneDNN (the fused primitive where there are at least as many images as
+// threads, the two convolutions one after the other otherwise) and with runtime weights on the
+// reference path; a bad depthwise stage is an error.
+TEST_P(Nchwc, ConvWithDepthwiseStageMatchesTheTwoConvolutions) {
+  const int64_t C = 16, M = 32;
+  Tensor w = random_float({M, C, 1, 1}, 80), b = random_float({M}, 81);
+  Tensor wd = random_float({M, 1, 3, 3}, 82), bd = random_float({M}, 83);
+  uint32_t seed = 84;
+  for (const int64_t stride : {1, 2}) {
+    for (const int64_t N : {1, 3}) {
+      for (const int threads : {1, 2}) {
+        SCOPED_TRACE("stride " + std::to_string(stride) + " N " + std::to_string(N) + " threads " +
+                     std::to_string(threads));
+        Tensor x = random_float({N, C, 9, 10}, seed++);
+        Tensor c1 = run_ok({"Conv", 17, {V(x), V(w), V(b)}, {}});
+        Tensor r1 = run_ok({"Clip", 13, {V(c1), V(Tensor::scalar(0.f)), V(Tensor::scalar(6.f))}, {}});
+        Tensor c2 = run_ok({"Conv", 17, {V(r1), V(wd), V(bd)},
+                            {attr_int("group", M), attr_ints("pads", {1, 1, 1, 1}),
+                             attr_ints("strides", {stride, stride})}});
+        Tensor want = run_ok({"Relu", 14, {V(c2)}, {}});
+        std::vector<ir::Attribute> a = with_block({attr_string("activation", "Clip"),
+                                                   attr_floats("activation_params", {0.f, 6.f}),
+                                                   attr_int("dw_stride", stride),
+                                                   attr_string("dw_activation", "Relu")});
+        const std::vector<Value> in = {V(blocked(x)), V(w), V(b), Value(), V(wd), V(bd)};
+        RunConfig constant_weights;
+        constant_weights.threads = threads;
+        constant_weights.constants = {1, 2, 4, 5};
+        RunConfig runtime_weights = constant_weights;
+        runtime_weights.constants = {4, 5};  // W_dw and B_dw must be constants
+        for (const RunConfig& config : {constant_weights, runtime_weights}) {
+          auto got = run_node({"NchwcConv", 1, in, a, 1, "onyx"}, config);
+          ASSERT_TRUE(got.ok()) << got.status().to_string();
+          expect_close(want, unblocked((*got)[0].tensor()), 1e-4f);
+        }
+      }
+    }
+  }
+  Tensor x = random_float({1, C, 6, 6}, seed++);
+  RunConfig constants;
+  constants.constants = {1, 2, 4, 5};
+  auto bad_stride = run_node({"NchwcConv", 1, {V(blocked(x)), V(w), V(b), Value(), V(wd), V(bd)},
+                              with_block({attr_int("dw_stride", 3)}), 1, "onyx"}, constants);
+  EXPECT_FALSE(bad_stride.ok());
+  auto bad_weights = run_node({"NchwcConv", 1,
+                               {V(blocked(x)), V(w), V(b), Value(), V(random_float({M, 1, 5, 5}, 90))},
+                               with_block({}), 1, "onyx"}, RunConfig{1, {1, 2, 4}});
+  EXPECT_FALSE(bad_weights.ok());
+  auto not_pointwise = run_node({"NchwcConv", 1, {V(blocked(x)), V(random_float({M, C, 3, 3}, 91)),
+                                                  V(b), Value(), V(wd), V(bd)},
+                                 with_block({}), 1, "onyx"}, constants);
+  EXPECT_FALSE(not_pointwise.ok());
+}
+
 // Without constant weights there is no oneDNN primitive: the reference path (unblock, convolve,
 // block) must give the same result.
 TEST_P(Nchwc, ConvWithRuntimeWeightsTakesTheReferencePath) {

@@ -1,0 +1,18 @@
+// Part of the level-3 layout pass (nchwc_layout.h): a 1x1 NchwcConv whose only reader is a
+// depthwise 3x3 NchwcConv (padding 1, stride 1 or 2) becomes one NchwcConv with a depthwise
+// stage (inputs 4 and 5, docs/fused-ops.md), run as one oneDNN primitive, so the wide
+// intermediate of MobileNet-style expansion -> depthwise pairs never goes out to memory. Only
+// where that intermediate is large (at least 4 MB per image) and oneDNN has the fused primitive
+// on this CPU.
+#pragma once
+
+#include <cstdint>
+
+#include "ir/graph.h"
+
+namespace onyx::opt {
+
+// Returns the number of pairs fused.
+int64_t fuse_nchwc_pointwise_depthwise(ir::Graph& graph);
+
+}  // namespace onyx::opt
