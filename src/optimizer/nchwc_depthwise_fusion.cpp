@@ -12,12 +12,6 @@ namespace onyx::opt {
 
 namespace {
 
-// Below this many bytes of intermediate per image the pair stays two convolutions: measured
-// with oneDNN 2.6 on MobileNetV2's pairs (Intel Xeon, AVX-512, one thread), the fused primitive
-// saves a third at 96 x 112 x 112 (4.8 MB: 620 -> 410 us at batch 1) but is 2-5% slower where
-// the intermediate fits the 2 MB L2 (144 x 56 x 56 and smaller) at batch 1.
-constexpr int64_t kMinIntermediateBytes = int64_t{4} << 20;
-
 int64_t int_attr(const ir::Node& n, const char* name, int64_t fallback) {
   const ir::Attribute* a = n.find_attribute(name);
   return a != nullptr ? a->i : fallback;
@@ -79,8 +73,8 @@ class Fusion {
   }
 
   // first: 1x1, stride 1, no padding, no groups, blocked input; second: depthwise 3x3 over its
-  // channels, padding 1, stride 1 or 2, blocked input; a wide enough intermediate; and oneDNN
-  // can make the fused primitive.
+  // channels, padding 1, stride 1 or 2, blocked input; and oneDNN can make the fused primitive.
+  // (Whether it runs fused is decided per input shape: NchwcConv in ops/nn/conv.cpp.)
   bool fusable(const ir::Node& first, const ir::Node& second) const {
     const Tensor* w1 = constant(first.inputs[1]);
     const Tensor* w2 = constant(second.inputs[1]);
@@ -109,14 +103,11 @@ class Fusion {
         all_equal(ints_attr(second, "dilations", {1}), 1) &&
         ints_attr(second, "pads", {0}) == std::vector<int64_t>{1, 1, 1, 1};
     if (!pointwise || !depthwise) return false;
-    // The intermediate's size per image, from its type (H and W must be known).
+    // oneDNN needs the intermediate's height and width to make the primitive.
     const ir::TypeInfo* t = g_.find_type(first.outputs[0]);
     if (t == nullptr || !t->shape || t->shape->size() != 4) return false;
     const ir::Dim &h = (*t->shape)[2], &w = (*t->shape)[3];
     if (!h.is_known() || !w.is_known()) return false;
-    if (M * *h.value * *w.value * static_cast<int64_t>(sizeof(float)) < kMinIntermediateBytes) {
-      return false;
-    }
     return primitive_exists(first, second, *w1, b1, *w2, b2, *h.value, *w.value, C, M, strides[0]);
   }
 

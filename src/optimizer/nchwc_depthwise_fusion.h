@@ -1,9 +1,8 @@
 // Part of the level-3 layout pass (nchwc_layout.h): a 1x1 NchwcConv whose only reader is a
 // depthwise 3x3 NchwcConv (padding 1, stride 1 or 2) becomes one NchwcConv with a depthwise
-// stage (inputs 4 and 5, docs/fused-ops.md), run as one oneDNN primitive, so the wide
-// intermediate of MobileNet-style expansion -> depthwise pairs never goes out to memory. Only
-// where that intermediate is large (at least 4 MB per image) and oneDNN has the fused primitive
-// on this CPU.
+// stage (inputs 4 and 5, docs/fused-ops.md), which runs as one oneDNN primitive where its
+// intermediate is large, so MobileNet-style expansion -> depthwise pairs keep that tensor in
+// the cache. Only where oneDNN has the fused primitive on this CPU.
 #pragma once
 
 #include <cstdint>

@@ -266,20 +266,21 @@ TEST_P(Nchwc, ConvMatchesConvInEveryInputLayout) {
 
 // NchwcConv with a depthwise stage (inputs 4 and 5): the 1x1 convolution, its activation, the
 // depthwise 3x3 (padding 1) and its activation, against Conv -> Clip -> Conv -> Relu. With
-// constant weights on oneDNN (the fused primitive where there are at least as many images as
-// threads, the two convolutions one after the other otherwise) and with runtime weights on the
-// reference path; a bad depthwise stage is an error.
+// constant weights on oneDNN (the fused primitive for the 2 x 32 x 128 x 128 intermediate, 4
+// MB, on one and two threads; the two convolutions one after the other for the small one) and
+// with runtime weights on the reference path; a bad depthwise stage is an error.
 TEST_P(Nchwc, ConvWithDepthwiseStageMatchesTheTwoConvolutions) {
   const int64_t C = 16, M = 32;
   Tensor w = random_float({M, C, 1, 1}, 80), b = random_float({M}, 81);
   Tensor wd = random_float({M, 1, 3, 3}, 82), bd = random_float({M}, 83);
   uint32_t seed = 84;
+  const std::vector<Shape> shapes = {{1, C, 9, 10}, {2, C, 128, 128}};
   for (const int64_t stride : {1, 2}) {
-    for (const int64_t N : {1, 3}) {
+    for (const Shape& shape : shapes) {
       for (const int threads : {1, 2}) {
-        SCOPED_TRACE("stride " + std::to_string(stride) + " N " + std::to_string(N) + " threads " +
-                     std::to_string(threads));
-        Tensor x = random_float({N, C, 9, 10}, seed++);
+        SCOPED_TRACE("stride " + std::to_string(stride) + " X " + shape_to_string(shape) +
+                     " threads " + std::to_string(threads));
+        Tensor x = random_float(shape, seed++);
         Tensor c1 = run_ok({"Conv", 17, {V(x), V(w), V(b)}, {}});
         Tensor r1 = run_ok({"Clip", 13, {V(c1), V(Tensor::scalar(0.f)), V(Tensor::scalar(6.f))}, {}});
         Tensor c2 = run_ok({"Conv", 17, {V(r1), V(wd), V(bd)},
