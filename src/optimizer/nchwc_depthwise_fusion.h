@@ -2,7 +2,7 @@
 // depthwise 3x3 NchwcConv (padding 1, stride 1 or 2) becomes one NchwcConv with a depthwise
 // stage (inputs 4 and 5, docs/fused-ops.md), which runs as one oneDNN primitive where its
 // intermediate is large, so MobileNet-style expansion -> depthwise pairs keep that tensor in
-// the cache. Only where oneDNN has the fused primitive on this CPU.
+// the cache.
 #pragma once
 
 #include <cstdint>
