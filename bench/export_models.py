@@ -112,17 +112,21 @@ class LstmTagger(nn.Module):
         return self.classify(out)
 
 
-def vit_small():
-    """ViT-S/16 (224x224, patch 16, 12 layers, hidden 384, 6 heads, MLP 1536): torchvision's
-    VisionTransformer class with DeiT-S sizes, a quarter of vit_b_16's compute."""
+def vision_transformer(heads, hidden, mlp):
+    """torchvision's VisionTransformer, 224x224, patch 16, 12 layers, of the given widths."""
     from torchvision.models.vision_transformer import VisionTransformer
-    model = VisionTransformer(image_size=224, patch_size=16, num_layers=12, num_heads=6,
-                              hidden_dim=384, mlp_dim=1536, num_classes=1000)
+    model = VisionTransformer(image_size=224, patch_size=16, num_layers=12, num_heads=heads,
+                              hidden_dim=hidden, mlp_dim=mlp, num_classes=1000)
     # torchvision zero-initialises the classification head, which would make every logit 0 and
     # the benchmark's output check compare zeros with zeros.
     torch.nn.init.normal_(model.heads.head.weight, std=0.02)
     torch.nn.init.normal_(model.heads.head.bias, std=0.02)
     return model
+
+
+def vit_small():
+    """ViT-S/16 (hidden 384, 6 heads, MLP 1536): DeiT-S sizes, a quarter of vit_b_16's compute."""
+    return vision_transformer(6, 384, 1536)
 
 
 def image_input(batch, rng):
@@ -173,12 +177,12 @@ MODELS = {
 
 def vit_tiny():
     """ViT-Ti/16-sized (hidden 192, 3 heads, MLP 768, 12 layers), 224x224."""
-    from torchvision.models.vision_transformer import VisionTransformer
-    model = VisionTransformer(image_size=224, patch_size=16, num_layers=12, num_heads=3,
-                              hidden_dim=192, mlp_dim=768, num_classes=1000)
-    torch.nn.init.normal_(model.heads.head.weight, std=0.02)
-    torch.nn.init.normal_(model.heads.head.bias, std=0.02)
-    return model
+    return vision_transformer(3, 192, 768)
+
+
+def vit_base():
+    """ViT-B/16-sized (hidden 768, 12 heads, MLP 3072, 12 layers), 224x224."""
+    return vision_transformer(12, 768, 3072)
 
 
 # Further models of the suite's families, exported by --variants (not in the suite's table).
@@ -198,6 +202,16 @@ VARIANTS = {
                 "6-layer GPT-2-shaped decoder (hidden 768), seq 128"),
     "lstm_wide": (lambda: LstmTagger(hidden=512, layers=1), lstm_input, ["tag_scores"],
                   "1-layer bidirectional LSTM tagger (hidden 512), seq 128"),
+    "resnet101": (lambda: torchvision.models.resnet101(weights=None), image_input, ["logits"],
+                  "torchvision resnet101, 224x224"),
+    "mobilenet_v3_small": (lambda: torchvision.models.mobilenet_v3_small(weights=None),
+                           image_input, ["logits"], "torchvision mobilenet_v3_small, 224x224"),
+    "efficientnet_b2": (lambda: torchvision.models.efficientnet_b2(weights=None), image_input,
+                        ["logits"], "torchvision efficientnet_b2, 224x224"),
+    "densenet201": (lambda: torchvision.models.densenet201(weights=None), image_input,
+                    ["logits"], "torchvision densenet201, 224x224"),
+    "vit_b16": (vit_base, image_input, ["logits"],
+                "ViT-B/16-sized (hidden 768, 12 heads, MLP 3072, 12 layers), 224x224"),
 }
 
 

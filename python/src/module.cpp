@@ -141,7 +141,9 @@ class PySession {
 
   // Writes the graph as optimized at load (fused ops in the onyx domain) as an ONNX model.
   void save_optimized(const std::string& path) const {
-    Status s = onnx_export::save_model(session_->model(), path);
+    auto model = session_->model_with_weights();
+    if (!model.ok()) throw StatusError(model.status());
+    Status s = onnx_export::save_model(*model, path);
     if (!s.ok()) throw StatusError(std::move(s));
   }
 

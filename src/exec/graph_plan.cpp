@@ -155,6 +155,7 @@ Result<std::unique_ptr<GraphPlan>> GraphPlan::compile(const ir::Graph& graph,
       if (!stand_in) continue;
       value = Value(*stand_in);
       initializers->insert_or_assign(name, std::move(*stand_in));
+      plan->released_[name] = {plan->steps_.size(), pos};  // this node's step comes next
     }
   };
 
@@ -414,6 +415,19 @@ Result<std::vector<Value>> GraphPlan::run_outputs(std::vector<Value> inputs,
     outputs.push_back(slots[output_slots_[p]]);
   }
   return outputs;
+}
+
+std::vector<std::string> GraphPlan::released_constants() const {
+  std::vector<std::string> names;
+  for (const auto& [name, where] : released_) names.push_back(name);
+  return names;
+}
+
+Result<Tensor> GraphPlan::unpacked_constant(const std::string& name) const {
+  auto it = released_.find(name);
+  if (it == released_.end()) return NotFound("constant '", name, "' was not released");
+  const auto [step, input] = it->second;
+  return steps_[step].kernel->unpack_constant(input);
 }
 
 }  // namespace onyx

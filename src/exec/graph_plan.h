@@ -50,6 +50,10 @@ class GraphPlan final : public Subgraph {
     return input_defaults_[i].is_none() ? nullptr : &input_defaults_[i];
   }
   size_t num_steps() const { return steps_.size(); }
+  // Constants swapped for stand-ins at load (see compile), and each one's data recovered from
+  // the kernel that packed it.
+  std::vector<std::string> released_constants() const;
+  Result<Tensor> unpacked_constant(const std::string& name) const;
 
   // Inter-op parallelism (SessionOptions::execution_mode = kParallel): with threads > 1,
   // run_outputs starts every node whose inputs are ready on one of `threads` OpenMP threads,
@@ -98,6 +102,7 @@ class GraphPlan final : public Subgraph {
   std::vector<int> captured_slots_;
   std::vector<int> output_slots_;
   std::vector<std::pair<int, Value>> constants_;
+  std::map<std::string, std::pair<size_t, size_t>> released_;  // name -> (step, input)
   std::vector<Step> steps_;
   std::vector<int> slot_readers_;      // distinct steps reading each slot
   std::vector<char> keep_slot_;        // graph outputs: never released during a run

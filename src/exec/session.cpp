@@ -183,4 +183,13 @@ Result<std::vector<Value>> Session::run(const NamedValues& feeds,
   }
 }
 
+Result<ir::Model> Session::model_with_weights() const {
+  ir::Model copy = *model_;
+  for (const std::string& name : plan_->released_constants()) {
+    ONYX_ASSIGN_OR_RETURN(Tensor data, plan_->unpacked_constant(name));
+    copy.graph.initializers.insert_or_assign(name, std::move(data));
+  }
+  return copy;
+}
+
 }  // namespace onyx

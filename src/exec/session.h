@@ -56,8 +56,11 @@ class Session {
   static Result<std::unique_ptr<Session>> create(ir::Model model,
                                                  const SessionOptions& options = {});
 
-  // The model as planned: after function inlining and the graph optimizer.
+  // The model as planned: after function inlining and the graph optimizer. Constants that
+  // kernels packed at load are stand-ins there (no data); model_with_weights() has them.
   const ir::Model& model() const { return *model_; }
+  // The same model with every packed constant unpacked from its kernel: for saving it.
+  Result<ir::Model> model_with_weights() const;
   const opt::OptimizeReport& optimize_report() const { return optimize_report_; }
   // Inputs the caller must feed (graph inputs without an initializer).
   const std::vector<ir::ValueInfo>& inputs() const { return inputs_; }

@@ -129,6 +129,11 @@ class OpKernel {
   // not held twice. The kernel still receives the stand-in as that input and must not read
   // its data.
   virtual std::vector<size_t> packed_constant_inputs() const { return {}; }
+  // The data of such a released constant input, recovered from the kernel's own form (for
+  // saving the optimized model: Session::model_with_weights).
+  virtual Result<Tensor> unpack_constant(size_t input) const {
+    return NotImplemented("input ", input, " cannot be unpacked");
+  }
   // Output types (at most one per node output; kUnknown where it cannot tell) from the node's
   // static input types, at load, after init. Built-in kernels need none (libonnx's inference
   // types their outputs); custom operators use it so that the nodes reading their outputs get

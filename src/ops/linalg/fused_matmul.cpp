@@ -189,6 +189,19 @@ class FusedMatMul final : public OpKernel {
   std::vector<size_t> packed_constant_inputs() const override {
     return packed_ != nullptr ? std::vector<size_t>{1} : std::vector<size_t>{};
   }
+  // B as it was: [K, N], or [N, K] with transB.
+  Result<Tensor> unpack_constant(size_t input) const override {
+    if (input != 1 || packed_ == nullptr) return OpKernel::unpack_constant(input);
+    const int64_t K = packed_k_, N = packed_n_;
+    Tensor kn(DataType::kFloat, {K, N});
+    packed_->unpack(kn.data<float>());
+    if (!trans_b_) return kn;
+    Tensor nk(DataType::kFloat, {N, K});
+    for (int64_t k = 0; k < K; ++k) {
+      for (int64_t n = 0; n < N; ++n) nk.data<float>()[n * K + k] = kn.data<float>()[k * N + n];
+    }
+    return nk;
+  }
 
   std::unique_ptr<linalg::PackedMatMul> packed_;
   int64_t packed_k_ = 0, packed_n_ = 0;

@@ -56,6 +56,8 @@ struct DnnlConvolution::Impl {
   memory weights;  // in pd.weights_desc()
   memory bias;
   memory dw_weights, dw_bias;  // of a depthwise post-op (empty without one)
+  memory::desc plain_weights;  // the caller's layout of the weights
+  bool winograd = false;
   bool reorder_src = false, reorder_dst = false, sum = false;
   // The activation applied by our own kernel after the primitive instead of as a post-op.
   std::optional<dnnl_ops::Eltwise> after;
@@ -150,7 +152,7 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
     // with the batch) are capped: past either limit the direct algorithm is kept (ResNet-50's
     // 512-channel layers at batch 8: 28 MB more weights each).
     bool made = false;
-    if (options.allow_winograd && dw == nullptr) {
+    if (options.allow_winograd && dw == nullptr && !getenv("ONYX_NOWINO")) {
       try {
         auto wino = make_pd(dnnl::algorithm::convolution_winograd);
         size_t plain_weights = sizeof(float);
@@ -158,13 +160,14 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
         const size_t wino_weights = wino.weights_desc().get_size();
         const size_t extra = wino_weights > plain_weights ? wino_weights - plain_weights : 0;
         if (extra <= kWinogradExtraWeightBytes &&
-            wino.scratchpad_desc().get_size() <= kWinogradScratchBytes) {
+            wino.scratchpad_desc().get_size() <= (getenv("ONYX_WS") ? (size_t)atol(getenv("ONYX_WS")) << 20 : kWinogradScratchBytes)) {
           im.pd = std::move(wino);
           made = true;
         }
       } catch (const dnnl::error&) {
       }
     }
+    im.winograd = made;
     if (!made) im.pd = make_pd(dnnl::algorithm::convolution_direct);
     if (im.pd.dst_desc().dims() != dst) {
       return NotImplemented("oneDNN convolution: unexpected output dims");
@@ -184,8 +187,8 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
 
     // Pack the weights once.
     dnnl::stream stream(eng);
-    const memory user_w(memory::desc(wei, dt::f32, plain_weights_tag(w.rank(), grouped)), eng,
-                        const_cast<float*>(weights));
+    im.plain_weights = memory::desc(wei, dt::f32, plain_weights_tag(w.rank(), grouped));
+    const memory user_w(im.plain_weights, eng, const_cast<float*>(weights));
     im.weights = memory(im.pd.weights_desc(), eng);
     dnnl::reorder(user_w, im.weights).execute(stream, const_cast<memory&>(user_w), im.weights);
     im.bias = memory(bias_md, eng);
@@ -261,5 +264,23 @@ Status DnnlConvolution::run(const float* x, float* y, const ThreadPool* pool) co
 }
 
 const char* DnnlConvolution::implementation() const { return impl_->pd.impl_info_str(); }
+
+bool DnnlConvolution::weights_recoverable() const { return !impl_->winograd; }
+
+Status DnnlConvolution::unpack_weights(float* w) const {
+  const Impl& im = *impl_;
+  if (im.winograd) return NotImplemented("Winograd weights cannot be unpacked");
+  try {
+    const dnnl::engine& eng = dnnl_cpu_engine();
+    dnnl::stream stream(eng);
+    memory plain(im.plain_weights, eng, w);
+    dnnl::reorder(const_cast<memory&>(im.weights), plain)
+        .execute(stream, const_cast<memory&>(im.weights), plain);
+    stream.wait();
+    return Status::OK();
+  } catch (const dnnl::error& e) {
+    return RuntimeError("oneDNN weight reorder failed: ", e.what());
+  }
+}
 
 }  // namespace onyx::nn

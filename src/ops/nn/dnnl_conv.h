@@ -61,6 +61,11 @@ class DnnlConvolution {
   // oneDNN's implementation name (e.g. "jit:avx2"), for profiling and tests.
   const char* implementation() const;
 
+  // Whether the packed weights can be turned back into the plain ones (every layout but
+  // Winograd's transformed one), and doing so into w ([M, C/G, kernel...] floats).
+  bool weights_recoverable() const;
+  Status unpack_weights(float* w) const;
+
  private:
   DnnlConvolution();
   struct Impl;

@@ -95,6 +95,8 @@ class DynamicQuantizeMatMul final : public OpKernel {
     }
     packed_ = quant::PackedInt8MatMul::create(K, N, b8.data());
     if (packed_ == nullptr) return Status::OK();
+    b_dtype_ = b->dtype();
+    b_shape_ = b->shape();
     colsum_ = std::move(colsum);
     zb_ = std::move(*zp);
     for (int32_t& z : zb_) z -= shift;
@@ -104,6 +106,21 @@ class DynamicQuantizeMatMul final : public OpKernel {
   // B is read from the packed copy only, so the session may release its own.
   std::vector<size_t> packed_constant_inputs() const override {
     return packed_ != nullptr ? std::vector<size_t>{1} : std::vector<size_t>{};
+  }
+  // B as it was (uint8 values were shifted by -128 for the packed copy).
+  Result<Tensor> unpack_constant(size_t input) const override {
+    if (input != 1 || packed_ == nullptr) return OpKernel::unpack_constant(input);
+    std::vector<int8_t> b8(static_cast<size_t>(b_shape_[0] * b_shape_[1]));
+    packed_->unpack(b8.data());
+    Tensor b(b_dtype_, b_shape_);
+    for (size_t i = 0; i < b8.size(); ++i) {
+      if (b_dtype_ == DataType::kUInt8) {
+        b.data<uint8_t>()[i] = static_cast<uint8_t>(int32_t{b8[i]} + 128);
+      } else {
+        b.data<int8_t>()[i] = b8[i];
+      }
+    }
+    return b;
   }
 
   Status compute(KernelContext& ctx) const override {
@@ -293,6 +310,8 @@ class DynamicQuantizeMatMul final : public OpKernel {
 
   ActivationSpec activation_;
   std::unique_ptr<quant::PackedInt8MatMul> packed_;
+  DataType b_dtype_ = DataType::kInt8;  // B as given, for unpack_constant
+  Shape b_shape_;
   std::vector<int32_t> colsum_;  // of B shifted to int8
   std::vector<int32_t> zb_;      // B's zero points shifted like B
 };

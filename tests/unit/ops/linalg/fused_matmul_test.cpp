@@ -134,6 +134,14 @@ TEST(FusedMatMul, PackedWeightsAreHeldOnce) {
     } else {
       EXPECT_TRUE(all_zero) << "the packed constant was not released";
     }
+    // The model to save gets the weights back from the packed copy.
+    auto saved = (*session)->model_with_weights();
+    ASSERT_TRUE(saved.ok()) << saved.status().to_string();
+    const Tensor& back = saved->graph.initializers.at("w");
+    ASSERT_EQ(back.shape(), w.shape());
+    for (int64_t i = 0; i < w.numel(); ++i) {
+      ASSERT_EQ(back.data<float>()[i], w.data<float>()[i]) << "at " << i;
+    }
     auto r = (*session)->run({{"a", V(a)}});
     ASSERT_TRUE(r.ok()) << r.status().to_string();
     const Tensor& y = (*r)[0].tensor();

@@ -304,6 +304,64 @@ std::vector<float> conv_transpose_ref(const std::vector<float>& x, const std::ve
   return r;
 }
 
+// With constant weights on oneDNN, the convolution drops its plain copy of the weights once a
+// primitive's packed copy can give them back: later input shapes (a new primitive, the
+// matrix-vector kernel of a 1x1 image) must still see the right weights, and the graph's own
+// copy of the constant is released at load.
+TEST(NnConv, ConstantWeightsServeNewShapesAfterPacking) {
+  for (const int64_t k : {int64_t{1}, int64_t{3}}) {
+    SCOPED_TRACE("kernel " + std::to_string(k));
+    const int64_t C = 8, M = 16;
+    const auto w = random_floats(M * C * k * k, 900 + static_cast<unsigned>(k));
+    const auto bv = random_floats(M, 910);
+    ir::Model model;
+    model.ir_version = 8;
+    model.opset_imports[""] = 17;
+    ir::Node node;
+    node.name = "conv";
+    node.op_type = "Conv";
+    node.opset = 17;
+    node.inputs = {"x", "w", "b"};
+    node.outputs = {"y"};
+    node.attributes = {attr_ints("pads", {k / 2, k / 2, k / 2, k / 2}),
+                       attr_ints("strides", {2, 2})};  // stride 2: no Winograd
+    model.graph.nodes.push_back(node);
+    model.graph.inputs.push_back(ir::ValueInfo{"x", {}, {}});
+    model.graph.outputs.push_back(ir::ValueInfo{"y", {}, {}});
+    model.graph.initializers["w"] = make<float>(w, {M, C, k, k});
+    model.graph.initializers["b"] = make<float>(bv, {M});
+    auto session = Session::create(std::move(model), SessionOptions());
+    ASSERT_TRUE(session.ok()) << session.status().to_string();
+    const Tensor& kept = (*session)->model().graph.initializers.at("w");
+    bool all_zero = true;
+    for (int64_t i = 0; i < kept.numel(); ++i) all_zero = all_zero && kept.data<float>()[i] == 0.f;
+    EXPECT_TRUE(all_zero) << "the packed constant was not released";
+    const Geo big{{9, 7}, {k, k}, {2, 2}, {1, 1}, {k / 2, k / 2}, {k / 2, k / 2}};
+    const Geo one{{1, 1}, {k, k}, {2, 2}, {1, 1}, {k / 2, k / 2}, {k / 2, k / 2}};
+    struct Run {
+      int64_t N;
+      Geo g;
+    };
+    unsigned seed = 920;
+    for (const Run& r : {Run{1, big}, Run{3, big}, Run{2, one}, Run{1, big}}) {
+      Shape xs{r.N, C};
+      xs.insert(xs.end(), r.g.in.begin(), r.g.in.end());
+      const auto x = random_floats(prod(xs), seed++);
+      auto out = (*session)->run({{"x", make<float>(x, xs)}});
+      ASSERT_TRUE(out.ok()) << out.status().to_string();
+      Shape ys{r.N, M};
+      const Shape o = r.g.out();
+      ys.insert(ys.end(), o.begin(), o.end());
+      SCOPED_TRACE("X " + shape_to_string(xs));
+      expect_tensor<float>((*out)[0].tensor(), conv_ref(x, w, &bv, r.N, C, M, 1, r.g), ys, 1e-4);
+      // The model to save has the weights, unpacked from the primitive's copy after a run.
+      auto saved = (*session)->model_with_weights();
+      ASSERT_TRUE(saved.ok()) << saved.status().to_string();
+      expect_tensor<float>(saved->graph.initializers.at("w"), w, {M, C, k, k}, 0);
+    }
+  }
+}
+
 TEST(NnConvTranspose, HandAndReference) {
   // 1-D: x [1,2,3], w ones [1,1,3] -> full correlation.
   Tensor y = run_ok(spec("ConvTranspose", 11, {make<float>({1, 2, 3}, {1, 1, 3}), make<float>({1, 1, 1}, {1, 1, 3})}));
