@@ -162,19 +162,14 @@ void requantize_row(const int32_t* acc, const double* mult, int64_t n, double zp
   const double lo = static_cast<double>(quant::qmin<Q>), hi = static_cast<double>(quant::qmax<Q>);
   simd::with_widest_simd([&]() ONYX_SIMD_BODY {
     const D8 magic = D8{} + 6755399441055744.0, vzp = D8{} + zp, vlo = D8{} + lo, vhi = D8{} + hi;
-    const D8 zero{};
     int64_t i = 0;
     for (; i + 8 <= n; i += 8) {
       I8 a;
       D8 m;
       __builtin_memcpy(&a, acc + i, sizeof(a));
       __builtin_memcpy(&m, mult + i, sizeof(m));
-      const D8 v = __builtin_convertvector(a, D8) * m;
-      D8 r = (v + magic) - magic;
-      r = v == v ? r : zero;
-      r += vzp;
-      r = r < vlo ? vlo : r;
-      r = r > vhi ? vhi : r;
+      const D8 r = quant::round_saturate_lanes(__builtin_convertvector(a, D8) * m, magic, vzp,
+                                               vlo, vhi);
       const Q8 q = __builtin_convertvector(__builtin_convertvector(r, I8), Q8);
       __builtin_memcpy(y + i, &q, sizeof(q));
     }

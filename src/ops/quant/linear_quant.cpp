@@ -93,16 +93,11 @@ void quantize_to(const float* x, int64_t n, float scale, float zp, T* y, const T
       // (a product by 1 / scale rounds to the other integer next to ties).
       const float magic = 12582912.f;
       const V vscale = simd::broadcast<kLanes>(scale), vzp = simd::broadcast<kLanes>(zp);
-      const V vmagic = simd::broadcast<kLanes>(magic), zero{};
+      const V vmagic = simd::broadcast<kLanes>(magic);
       const V vlo = simd::broadcast<kLanes>(lo), vhi = simd::broadcast<kLanes>(hi);
       int64_t i = begin;
       for (; i + kLanes <= end; i += kLanes) {
-        const V q = simd::load<kLanes>(x + i) / vscale;
-        V r = (q + vmagic) - vmagic;
-        r = q == q ? r : zero;  // NaN -> 0, then the zero point
-        r += vzp;
-        r = r < vlo ? vlo : r;
-        r = r > vhi ? vhi : r;
+        const V r = round_saturate_lanes(simd::load<kLanes>(x + i) / vscale, vmagic, vzp, vlo, vhi);
         // Through int32: a direct float -> 8-bit conversion is not vectorized.
         const TV u = __builtin_convertvector(__builtin_convertvector(r, I32x16), TV);
         __builtin_memcpy(y + i, &u, sizeof(u));
@@ -139,7 +134,7 @@ void add_quantized(const TA* a, const QuantParams8& pa, const TB* b, const Quant
   parallel_for(pool, n, 1 << 14, [&](int64_t begin, int64_t end) {
     simd::with_widest_simd([&]() ONYX_SIMD_BODY {
       const V vscale = simd::broadcast<kLanes>(py.scale), vzp = simd::broadcast<kLanes>(zy);
-      const V vmagic = simd::broadcast<kLanes>(12582912.f), zero{};
+      const V vmagic = simd::broadcast<kLanes>(12582912.f);
       // Relu as max(sum, 0); without it a floor no sum goes below.
       const float floor_value = relu ? 0.f : -std::numeric_limits<float>::infinity();
       const V vlo = simd::broadcast<kLanes>(lo), vhi = simd::broadcast<kLanes>(hi);
@@ -156,12 +151,9 @@ void add_quantized(const TA* a, const QuantParams8& pa, const TB* b, const Quant
           sums[j] = v < floor_value ? floor_value : v;
         }
         for (int64_t j = 0; j < len; j += kLanes) {
-          const V q = simd::load<kLanes>(sums + j) / vscale;
-          V r = (q + vmagic) - vmagic;
-          r = q == q ? r : zero;  // NaN -> the zero point, as quantize_to
-          r += vzp;
-          r = r < vlo ? vlo : r;
-          r = r > vhi ? vhi : r;
+          // NaN -> the zero point, as quantize_to.
+          const V r =
+              round_saturate_lanes(simd::load<kLanes>(sums + j) / vscale, vmagic, vzp, vlo, vhi);
           const TV u = __builtin_convertvector(__builtin_convertvector(r, I32x16), TV);
           __builtin_memcpy(y + i + j, &u, sizeof(u));
         }

@@ -119,6 +119,18 @@ inline int64_t round_saturate(double v, double zp, int64_t lo, int64_t hi) {
   return static_cast<int64_t>(r);
 }
 
+// round_saturate over the lanes of a GCC vector of floats or doubles: half to even by adding and
+// taking away `magic` (1.5 * 2^23 for float, 1.5 * 2^52 for double; exact below 2^22 / 2^51,
+// and larger values saturate anyway), NaN lanes to 0, then the zero point and [lo, hi].
+template <typename V>
+[[gnu::always_inline]] inline V round_saturate_lanes(V v, V magic, V zp, V lo, V hi) {
+  V r = (v + magic) - magic;
+  r = v == v ? r : V{};
+  r += zp;
+  r = r < lo ? lo : r;
+  return r > hi ? hi : r;
+}
+
 template <typename Q>
 inline constexpr int64_t qmin = static_cast<int64_t>(std::numeric_limits<Q>::min());
 template <typename Q>
