@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ops/common/axes.h"
+#include "ops/normalization/float_row_norm.h"
 #include "ops/normalization/row_norm.h"
 #include "ops/registry.h"
 
@@ -15,51 +16,18 @@ namespace onyx {
 namespace {
 
 // The float path of transformer models: Scale and B of exactly D float values (no broadcast to
-// expand). Rows run in parallel; each row's sums run over 16 independent float lanes (which
-// the compiler vectorizes without reassociating anything) combined in double. Two passes, so
-// the variance is that of the centred values, as in the reference path.
+// expand). Rows run in parallel, each vectorized for the widest SIMD (float_row_norm.h).
 void normalize_float_rows(const float* x, float* y, int64_t rows, int64_t D, float epsilon,
                           bool center, const float* scale, const float* bias, double* mean,
                           double* inv, ThreadPool* pool) {
-  constexpr int64_t L = 16;
   parallel_for(pool, rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(D, 1)),
                [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      const float* xr = x + r * D;
-      float* yr = y + r * D;
-      float m = 0.f;
-      if (center) {
-        float acc[L] = {};
-        int64_t i = 0;
-        for (; i + L <= D; i += L) {
-          for (int64_t l = 0; l < L; ++l) acc[l] += xr[i + l];
-        }
-        double sum = 0;
-        for (int64_t l = 0; l < L; ++l) sum += acc[l];
-        for (; i < D; ++i) sum += xr[i];
-        m = static_cast<float>(sum / static_cast<double>(D));
+    simd::with_widest_simd([&]() ONYX_SIMD_BODY {
+      for (int64_t r = r0; r < r1; ++r) {
+        norm::normalize_float_row(x + r * D, y + r * D, D, epsilon, center, scale, bias, NAN,
+                                  mean + r, inv + r);
       }
-      float acc[L] = {};
-      int64_t i = 0;
-      for (; i + L <= D; i += L) {
-        for (int64_t l = 0; l < L; ++l) {
-          const float d = xr[i + l] - m;
-          acc[l] += d * d;
-        }
-      }
-      double sq = 0;
-      for (int64_t l = 0; l < L; ++l) sq += acc[l];
-      for (; i < D; ++i) sq += static_cast<double>(xr[i] - m) * (xr[i] - m);
-      const double iv = 1.0 / std::sqrt(sq / static_cast<double>(D) + epsilon);
-      const float fi = static_cast<float>(iv);
-      if (bias != nullptr) {
-        for (int64_t k = 0; k < D; ++k) yr[k] = (xr[k] - m) * fi * scale[k] + bias[k];
-      } else {
-        for (int64_t k = 0; k < D; ++k) yr[k] = (xr[k] - m) * fi * scale[k];
-      }
-      mean[r] = m;
-      inv[r] = iv;
-    }
+    });
   });
 }
 

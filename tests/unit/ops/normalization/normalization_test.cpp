@@ -1,4 +1,7 @@
 #include <cmath>
+#include <random>
+
+#include "ops/common/simd_dispatch.h"
 
 #include "test_util.h"
 
@@ -112,6 +115,50 @@ TEST(NormalizationOps, LayerNormWithStats) {
                       {attr_int("axis", 0), attr_float("epsilon", 0)}});
   expect_tensor<float>(y, {-2, 2}, {2, 1});
   EXPECT_FALSE(run_node(S{"LayerNormalization", 17, {x, make<float>({1, 2, 3}, {3})}}).ok());
+}
+
+// The float path (Scale and B of D values) in every SIMD copy against a double reference, for
+// row lengths below, at and past the 64-lane main loop, with and without B, and RMSNormalization.
+TEST(NormalizationOps, LayerNormFloatRowsMatchReferenceInEveryIsa) {
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(-2.f, 3.f);
+  for (simd::Isa isa : {simd::Isa::kBaseline, simd::Isa::kAvx2, simd::Isa::kAvx512}) {
+    SCOPED_TRACE(simd::isa_name(isa));
+    simd::set_simd_limit_for_testing(isa);
+    for (int64_t D : {5, 16, 70, 128, 200}) {
+      for (int variant = 0; variant < 3; ++variant) {  // LN with B, LN without, RMS
+        const int64_t rows = 3;
+        std::vector<float> x(static_cast<size_t>(rows * D)), s(static_cast<size_t>(D)),
+            b(static_cast<size_t>(D));
+        for (auto& v : x) v = u(rng);
+        for (auto& v : s) v = u(rng);
+        for (auto& v : b) v = u(rng);
+        std::vector<Value> in = {make<float>(x, {rows, D}), make<float>(s, {D})};
+        if (variant == 0) in.push_back(make<float>(b, {D}));
+        const bool rms = variant == 2;
+        Tensor y = run_ok(S{rms ? "RMSNormalization" : "LayerNormalization", rms ? 23 : 17,
+                            std::move(in), {attr_float("epsilon", 1e-3f)}});
+        for (int64_t r = 0; r < rows; ++r) {
+          double m = 0, ss = 0;
+          for (int64_t i = 0; i < D; ++i) m += x[static_cast<size_t>(r * D + i)];
+          m = rms ? 0 : m / static_cast<double>(D);
+          for (int64_t i = 0; i < D; ++i) {
+            const double d = x[static_cast<size_t>(r * D + i)] - m;
+            ss += d * d;
+          }
+          const double inv = 1 / std::sqrt(ss / static_cast<double>(D) + 1e-3);
+          for (int64_t i = 0; i < D; ++i) {
+            const size_t k = static_cast<size_t>(r * D + i);
+            const double want = (x[k] - m) * inv * s[static_cast<size_t>(i)] +
+                                (variant == 0 ? b[static_cast<size_t>(i)] : 0.0);
+            ASSERT_NEAR(y.data<float>()[k], want, 1e-5 * (1 + std::abs(want)))
+                << "D " << D << " variant " << variant << " row " << r << " i " << i;
+          }
+        }
+      }
+    }
+  }
+  simd::set_simd_limit_for_testing(simd::Isa::kAvx512);
 }
 
 TEST(NormalizationOps, RmsNorm) {
