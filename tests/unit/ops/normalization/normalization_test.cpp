@@ -161,6 +161,74 @@ TEST(NormalizationOps, LayerNormFloatRowsMatchReferenceInEveryIsa) {
   simd::set_simd_limit_for_testing(simd::Isa::kAvx512);
 }
 
+// onyx AddLayerNormalization: Y = LayerNormalization(A + B) over the last axis and S = A + B,
+// against a double reference, for operands of one shape (the row-by-row path, row lengths
+// around the 16- and 64-lane loops) and a broadcast B (the whole-sum path), in every ISA.
+TEST(NormalizationOps, AddLayerNormMatchesAddThenLayerNorm) {
+  std::mt19937 rng(11);
+  std::uniform_real_distribution<float> u(-2.f, 2.f);
+  auto fill = [&](int64_t n) {
+    std::vector<float> v(static_cast<size_t>(n));
+    for (auto& e : v) e = u(rng);
+    return v;
+  };
+  for (simd::Isa isa : {simd::Isa::kBaseline, simd::Isa::kAvx2, simd::Isa::kAvx512}) {
+    SCOPED_TRACE(simd::isa_name(isa));
+    simd::set_simd_limit_for_testing(isa);
+    for (int64_t D : {7, 48, 130}) {
+      for (bool broadcast_b : {false, true}) {
+        for (bool with_bias : {false, true}) {
+          const int64_t rows = 4;
+          const std::vector<float> a = fill(rows * D), b = fill(broadcast_b ? D : rows * D),
+                                   s = fill(D), bias = fill(D);
+          std::vector<Value> in = {make<float>(a, {2, 2, D}),
+                                   broadcast_b ? make<float>(b, {D}) : make<float>(b, {2, 2, D}),
+                                   make<float>(s, {D})};
+          if (with_bias) in.push_back(make<float>(bias, {D}));
+          S spec{"AddLayerNormalization", 1, std::move(in), {attr_float("epsilon", 1e-4f)}, 2};
+          spec.domain = "onyx";
+          auto r = run_node(spec);
+          ASSERT_TRUE(r.ok()) << r.status().to_string();
+          const Tensor& y = (*r)[0].tensor();
+          const Tensor& sum = (*r)[1].tensor();
+          ASSERT_EQ(y.shape(), (Shape{2, 2, D}));
+          ASSERT_EQ(sum.shape(), (Shape{2, 2, D}));
+          for (int64_t row = 0; row < rows; ++row) {
+            std::vector<double> x(static_cast<size_t>(D));
+            double m = 0, ss = 0;
+            for (int64_t i = 0; i < D; ++i) {
+              const size_t k = static_cast<size_t>(row * D + i);
+              x[static_cast<size_t>(i)] = a[k] + b[broadcast_b ? static_cast<size_t>(i) : k];
+              ASSERT_FLOAT_EQ(sum.data<float>()[k], static_cast<float>(x[static_cast<size_t>(i)]));
+              m += x[static_cast<size_t>(i)];
+            }
+            m /= static_cast<double>(D);
+            for (double v : x) ss += (v - m) * (v - m);
+            const double inv = 1 / std::sqrt(ss / static_cast<double>(D) + 1e-4);
+            for (int64_t i = 0; i < D; ++i) {
+              const double want = (x[static_cast<size_t>(i)] - m) * inv * s[static_cast<size_t>(i)] +
+                                  (with_bias ? bias[static_cast<size_t>(i)] : 0.0);
+              ASSERT_NEAR(y.data<float>()[row * D + i], want, 1e-5 * (1 + std::abs(want)))
+                  << "D " << D << " broadcast " << broadcast_b << " row " << row << " i " << i;
+            }
+          }
+        }
+      }
+    }
+  }
+  simd::set_simd_limit_for_testing(simd::Isa::kAvx512);
+  // Scale must hold the normalized values: a clear error, not a read past its end.
+  S bad{"AddLayerNormalization", 1,
+        {make<float>({1, 2, 3, 4}, {2, 2}), make<float>({1, 2, 3, 4}, {2, 2}),
+         make<float>({1, 1, 1}, {3})}};
+  bad.domain = "onyx";
+  auto r = run_node(bad);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().to_string().find("Scale and B must hold the 2 normalized values"),
+            std::string::npos)
+      << r.status().to_string();
+}
+
 TEST(NormalizationOps, RmsNorm) {
   Tensor y = run_ok(S{"RMSNormalization", 23, {make<float>({3, 4}, {1, 2}), make<float>({1, 2}, {2})},
                       {attr_float("epsilon", 0)}});
