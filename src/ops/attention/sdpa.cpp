@@ -85,44 +85,85 @@ bool softmax_row_simd(float* x, const float* bias, int64_t n) {
   bool ok = true;
   simd::with_widest_simd([&]() ONYX_SIMD_BODY {
     using V = simd::floatv<kLanes>;
+    using I = simd::intv<kLanes>;
     constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+    const V neg_inf = simd::broadcast<kLanes>(kNegInf);
     const int64_t full = n - n % kLanes, rest = n - full;
-    // The last partial vector goes through a padded copy: -inf pads drop out of the max and
-    // exponentiate to 0.
-    float tail[kLanes];
-    for (int64_t j = 0; j < kLanes; ++j) tail[j] = kNegInf;
-    for (int64_t j = 0; j < rest; ++j) tail[j] = x[full + j] + (kBias ? bias[full + j] : 0.f);
-    // NaN compares false, so it never becomes the max; the sum below catches it.
-    V vmax = simd::load<kLanes>(tail);
-    for (int64_t j = 0; j < full; j += kLanes) {
+    // The last partial vector, padded with -inf (out of the max, exponentiating to 0). Past one
+    // full vector it is the row's last kLanes values with the lanes that belong to the previous
+    // vector masked: built in registers, as a vector load of values just stored one by one
+    // waits for them (store forwarding fails; 10% of ViT's softmax time).
+    V tail = neg_inf;
+    if (rest > 0 && full > 0) {
+      I lane;
+      for (int64_t j = 0; j < kLanes; ++j) lane[j] = static_cast<int32_t>(j);
+      V v = simd::load<kLanes>(x + n - kLanes);
+      if constexpr (kBias) v += simd::load<kLanes>(bias + n - kLanes);
+      tail = lane >= static_cast<int32_t>(kLanes - rest) ? v : neg_inf;
+    } else if (rest > 0) {
+      float t[kLanes];
+      for (int64_t j = 0; j < kLanes; ++j) t[j] = j < rest ? x[j] + (kBias ? bias[j] : 0.f) : kNegInf;
+      tail = simd::load<kLanes>(t);
+    }
+    // NaN compares false, so it never becomes the max; the sum below catches it. Two
+    // accumulators: one would chain every max on the last.
+    V vmax0 = tail, vmax1 = neg_inf;
+    int64_t j = 0;
+    for (; j + 2 * kLanes <= full; j += 2 * kLanes) {
+      V v0 = simd::load<kLanes>(x + j), v1 = simd::load<kLanes>(x + j + kLanes);
+      if constexpr (kBias) {
+        v0 += simd::load<kLanes>(bias + j);
+        v1 += simd::load<kLanes>(bias + j + kLanes);
+        simd::store<kLanes>(x + j, v0);
+        simd::store<kLanes>(x + j + kLanes, v1);
+      }
+      vmax0 = v0 > vmax0 ? v0 : vmax0;
+      vmax1 = v1 > vmax1 ? v1 : vmax1;
+    }
+    for (; j < full; j += kLanes) {
       V v = simd::load<kLanes>(x + j);
       if constexpr (kBias) {
         v += simd::load<kLanes>(bias + j);
         simd::store<kLanes>(x + j, v);
       }
-      vmax = v > vmax ? v : vmax;
+      vmax0 = v > vmax0 ? v : vmax0;
     }
-    const float m = simd::reduce_max<kLanes>(vmax);
+    const float m = simd::reduce_max<kLanes>(vmax1 > vmax0 ? vmax1 : vmax0);
+    // Lane of the tail vector holding x[full].
+    const int64_t first = full > 0 ? kLanes - rest : 0;
     if (m == kNegInf) {
-      for (int64_t j = 0; j < rest; ++j) x[full + j] = tail[j];
+      float t[kLanes];
+      simd::store<kLanes>(t, tail);
+      for (int64_t k = 0; k < rest; ++k) x[full + k] = t[first + k];
+      // NaN never wins a comparison: a row of NaN and -inf also ends here, and is NaN.
+      bool nan = false;
+      for (int64_t k = 0; k < n; ++k) nan |= std::isnan(x[k]);
+      if (nan) {
+        std::fill(x, x + n, std::numeric_limits<float>::quiet_NaN());
+        return;
+      }
       ok = false;
       return;
     }
     const V vm = simd::broadcast<kLanes>(m);
     V vsum{};
     if (rest > 0) {
-      vsum = simd::exp_nonpositive<kLanes>(simd::load<kLanes>(tail) - vm);
-      simd::store<kLanes>(tail, vsum);
+      tail = simd::exp_nonpositive<kLanes>(tail - vm);
+      vsum = tail;
     }
-    for (int64_t j = 0; j < full; j += kLanes) {
+    for (j = 0; j < full; j += kLanes) {
       const V e = simd::exp_nonpositive<kLanes>(simd::load<kLanes>(x + j) - vm);
       simd::store<kLanes>(x + j, e);
       vsum += e;
     }
     // A NaN score (or +inf, whose x - max is NaN) makes the sum NaN, and the row NaN.
     const V inv = simd::broadcast<kLanes>(1.0f / simd::reduce_add<kLanes>(vsum));
-    for (int64_t j = 0; j < full; j += kLanes) simd::store<kLanes>(x + j, simd::load<kLanes>(x + j) * inv);
-    for (int64_t j = 0; j < rest; ++j) x[full + j] = tail[j] * inv[0];
+    for (j = 0; j < full; j += kLanes) simd::store<kLanes>(x + j, simd::load<kLanes>(x + j) * inv);
+    if (rest > 0) {
+      float t[kLanes];
+      simd::store<kLanes>(t, tail * inv);
+      for (int64_t k = 0; k < rest; ++k) x[full + k] = t[first + k];
+    }
   });
   return ok;
 }
