@@ -21,4 +21,10 @@ inline constexpr size_t kHugePageBytes = size_t{2} << 20;
 // end. Null when the mapping fails; the memory is unmapped when the last owner goes.
 std::shared_ptr<void> allocate_huge_page_buffer(size_t bytes);
 
+// Memory for packed weights of any size, 64-byte aligned and zeroed: from 2 MB on a buffer of
+// its own (allocate_huge_page_buffer), below that a slice of a shared 2 MB huge page, so that
+// the many smaller weights of a CNN share pages too. A shared page goes back when its last
+// slice is released. Null when the mapping fails.
+std::shared_ptr<void> allocate_weight_buffer(size_t bytes);
+
 }  // namespace onyx

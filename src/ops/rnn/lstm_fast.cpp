@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <new>
 
+#include "core/huge_pages.h"
 #include "ops/common/avx2_math.h"
 
 namespace onyx::rnn {
@@ -26,12 +28,6 @@ bool use_avx512() {
 }
 
 bool use_avx2() { return has_avx2() && g_isa_cap >= Isa::kAvx2; }
-
-// The packed panels start on a 64-byte boundary so that no 32-byte load crosses a cache line.
-const float* aligned(const float* p) {
-  const auto a = reinterpret_cast<uintptr_t>(p);
-  return reinterpret_cast<const float*>((a + 63) & ~uintptr_t{63});
-}
 
 // ---- portable versions ------------------------------------------------------------------
 
@@ -496,8 +492,9 @@ void PackedRecurrence::pack(const float* r, int64_t gh, int64_t h) {
   gh_ = gh;
   h_ = h;
   panels_ = (gh + kPanel - 1) / kPanel;
-  data_.assign(static_cast<size_t>(panels_ * h * kPanel + 64 / sizeof(float)), 0.0f);
-  float* base = const_cast<float*>(aligned(data_.data()));
+  data_ = allocate_weight_buffer(static_cast<size_t>(panels_ * h * kPanel) * sizeof(float));
+  if (data_ == nullptr) throw std::bad_alloc();
+  float* base = static_cast<float*>(data_.get());  // zeroed, 64-byte aligned
   for (int64_t p = 0; p < panels_; ++p) {
     const int64_t cols = std::min(kPanel, gh - p * kPanel);
     for (int64_t k = 0; k < h; ++k) {
@@ -509,7 +506,7 @@ void PackedRecurrence::pack(const float* r, int64_t gh, int64_t h) {
 
 void PackedRecurrence::multiply(const float* h, int64_t batch, int64_t ldh, float* out, int64_t ldo,
                                 bool backward) const {
-  const float* base = aligned(data_.data());
+  const float* base = static_cast<const float*>(data_.get());
   if (use_avx512()) {
     multiply_avx512(base, panels_, h_, gh_, h, batch, ldh, out, ldo, backward);
   } else if (use_avx2()) {

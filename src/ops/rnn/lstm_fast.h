@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace onyx::rnn {
@@ -20,7 +21,7 @@ class PackedRecurrence {
 
   // r: [gh, h] row-major (the ONNX layout of one direction's R).
   void pack(const float* r, int64_t gh, int64_t h);
-  bool empty() const { return data_.empty(); }
+  bool empty() const { return data_ == nullptr; }
 
   // out[b, 0:GH) = h[b, 0:H) * R^T for b in [0, batch); ldh / ldo are the row strides.
   // `backward` walks the panels last to first (same results): alternating it from step to step
@@ -29,7 +30,8 @@ class PackedRecurrence {
 
  private:
   int64_t gh_ = 0, h_ = 0, panels_ = 0;
-  std::vector<float> data_;
+  // In huge pages (core/huge_pages.h): every step streams R, larger than L2 for hidden 512.
+  std::shared_ptr<void> data_;
 };
 
 // What one direction's cell updates share.
