@@ -1,6 +1,9 @@
 #include "ops/common/pointwise_gemv.h"
 
 #include <algorithm>
+#include <new>
+
+#include "core/huge_pages.h"
 
 #include "ops/common/simd_dispatch.h"
 #include "ops/common/simd_math.h"
@@ -66,10 +69,11 @@ bool pointwise_gemv_vectorizes(const ActivationSpec& act) {
 PointwiseGemv::PointwiseGemv(const float* w, const float* b, int64_t M, int64_t C)
     : M_(M), C_(C) {
   const int64_t panels = (M + kPanel - 1) / kPanel;
-  panels_.assign(static_cast<size_t>(panels * C * kPanel), 0.f);
+  panels_ = allocate_weight_buffer(static_cast<size_t>(panels * C * kPanel) * sizeof(float));
+  if (panels_ == nullptr) throw std::bad_alloc();
   bias_.assign(static_cast<size_t>(panels * kPanel), 0.f);
   for (int64_t m = 0; m < M; ++m) {
-    float* dst = panels_.data() + (m / kPanel) * C * kPanel + m % kPanel;
+    float* dst = static_cast<float*>(panels_.get()) + (m / kPanel) * C * kPanel + m % kPanel;
     const float* src = w + m * C;
     for (int64_t c = 0; c < C; ++c) dst[c * kPanel] = src[c];
     if (b != nullptr) bias_[static_cast<size_t>(m)] = b[m];
@@ -81,7 +85,7 @@ void PointwiseGemv::run(const float* x, float* y, int64_t N, bool sum, const Act
   const int64_t M = M_, C = C_;
   const int64_t panels = (M + kPanel - 1) / kPanel;
   const int64_t groups = (panels + kPanelsPerPass - 1) / kPanelsPerPass;
-  const float* P = panels_.data();
+  const float* P = static_cast<const float*>(panels_.get());
   const float* bias = bias_.data();
   const bool in_registers = pointwise_gemv_vectorizes(act);
   const ActivationSpec a = act;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/thread_pool.h"
@@ -30,8 +31,9 @@ class PointwiseGemv {
  private:
   int64_t M_, C_;
   // W transposed in panels of kPanel outputs: panel p holds W[p*kPanel + j, c] at
-  // [p][c][j], zero past M, so each panel streams contiguously.
-  std::vector<float> panels_;
+  // [p][c][j], zero past M, so each panel streams contiguously. In huge pages
+  // (core/huge_pages.h), as the other packed weights.
+  std::shared_ptr<void> panels_;
   std::vector<float> bias_;  // padded to whole panels
 };
 
