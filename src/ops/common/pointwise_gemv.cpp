@@ -6,7 +6,7 @@
 #include "core/huge_pages.h"
 
 #include "ops/common/simd_dispatch.h"
-#include "ops/common/simd_math.h"
+#include "ops/common/simd_activation.h"
 
 namespace onyx {
 
@@ -17,53 +17,10 @@ constexpr int64_t kPanelsPerPass = 4;  // panels sharing one walk over x
 // Below this many multiply-adds per task a second thread costs more than it saves.
 constexpr int64_t kMinTaskMacs = 16384;
 
-// The activations applied in registers; the rest take a scalar pass afterwards.
-template <int64_t B>
-ONYX_SIMD_BODY inline simd::floatv<B> activate(const ActivationSpec& a, simd::floatv<B> v) {
-  using V = simd::floatv<B>;
-  const V zero{};
-  switch (a.kind) {
-    case Activation::kRelu: return v > zero ? v : zero;
-    case Activation::kLeakyRelu: return v >= zero ? v : v * a.alpha;
-    case Activation::kClip: {
-      const V lo = simd::broadcast<B>(a.alpha), hi = simd::broadcast<B>(a.beta);
-      const V c = v < lo ? lo : v;
-      return c > hi ? hi : c;
-    }
-    case Activation::kHardSigmoid: {
-      const V t = v * a.alpha + a.beta;
-      const V one = simd::broadcast<B>(1.f);
-      const V c = t < zero ? zero : t;
-      return c > one ? one : c;
-    }
-    case Activation::kHardSwish: {
-      const V t = v * (1.f / 6.f) + 0.5f;
-      const V one = simd::broadcast<B>(1.f);
-      const V c = t < zero ? zero : t;
-      return v * (c > one ? one : c);
-    }
-    case Activation::kSigmoid: return simd::sigmoid<B>(v);
-    case Activation::kSwish: return simd::swish<B>(v);
-    default: return v;
-  }
-}
-
 }  // namespace
 
 bool pointwise_gemv_vectorizes(const ActivationSpec& act) {
-  switch (act.kind) {
-    case Activation::kNone:
-    case Activation::kRelu:
-    case Activation::kLeakyRelu:
-    case Activation::kClip:
-    case Activation::kHardSigmoid:
-    case Activation::kHardSwish:
-    case Activation::kSigmoid:
-    case Activation::kSwish:
-      return true;
-    default:
-      return false;
-  }
+  return simd::activates_in_registers(act);
 }
 
 PointwiseGemv::PointwiseGemv(const float* w, const float* b, int64_t M, int64_t C)
@@ -124,14 +81,14 @@ void PointwiseGemv::run(const float* x, float* y, int64_t N, bool sum, const Act
             V v = acc[q] + simd::load<kPanel>(bias + m0);
             if (count == kPanel) {
               if (sum) v += simd::load<kPanel>(yr + m0);
-              if (in_registers) v = activate<kPanel>(a, v);
+              if (in_registers) v = simd::activate<kPanel>(a, v);
               simd::store<kPanel>(yr + m0, v);
             } else {
               float tmp[kPanel];
               simd::store<kPanel>(tmp, v);
               for (int64_t j = 0; j < count; ++j) {
                 float t = tmp[j] + (sum ? yr[m0 + j] : 0.f);
-                yr[m0 + j] = in_registers ? activate<kPanel>(a, simd::broadcast<kPanel>(t))[0] : t;
+                yr[m0 + j] = in_registers ? simd::activate<kPanel>(a, simd::broadcast<kPanel>(t))[0] : t;
               }
             }
           }

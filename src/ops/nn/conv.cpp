@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "ops/common/activation.h"
+#include "ops/nn/blocked_pointwise.h"
 #include "ops/nn/dnnl_conv.h"
 #include "ops/linalg/convert.h"
 #include "ops/linalg/gemm.h"
@@ -229,6 +230,13 @@ class Conv final : public OpKernel {
     if (constant_float_weights && !dw_ && is_pointwise_on_one_pixel(*win)) {
       if (const PointwiseGemv* g = gemv()) {
         g->run(x->data<float>(), y.data<float>(), N, z != nullptr, post_.activation, pool);
+        return Status::OK();
+      }
+    }
+    if (use_dnnl_ && constant_float_weights && !dw_ && N == 1) {
+      if (const nn::BlockedPointwiseConv* pw = blocked_pointwise(*win)) {
+        pw->run(x->data<float>(), y.data<float>(), win->out_numel(), z != nullptr,
+                post_.activation, pool);
         return Status::OK();
       }
     }
@@ -477,6 +485,10 @@ class Conv final : public OpKernel {
   Result<Tensor> plain_weights_locked() const {
     if (plain_weights_.defined()) return plain_weights_;
     Tensor w(DataType::kFloat, weights_shape_);
+    if (pointwise_ != nullptr) {
+      pointwise_->unpack(w.data<float>());
+      return w;
+    }
     ONYX_RETURN_IF_ERROR(packed_source_->unpack_weights(w.data<float>()));
     return w;
   }
@@ -498,6 +510,33 @@ class Conv final : public OpKernel {
       if (w.in[d] != 1 || w.kernel[d] != 1 || w.out[d] != 1 || w.pad_begin[d] != 0) return false;
     }
     return true;
+  }
+
+  // The layout pass's 1x1 stride-1 convolutions of one small image (up to 14 x 14) run our own
+  // kernel (nn::BlockedPointwiseConv). Made on first use from the plain weights, for which it
+  // then stands in; null where it does not apply.
+  const nn::BlockedPointwiseConv* blocked_pointwise(const nn::Window& w) const {
+    if (!nchwc_ || block_ != 16 || !input_blocked_ || group_ != 1 ||
+        w.out_numel() > nn::BlockedPointwiseConv::kMaxPixels ||
+        !nn::BlockedPointwiseConv::usable(post_.activation)) {
+      return nullptr;
+    }
+    for (size_t d = 0; d < w.rank(); ++d) {
+      if (w.kernel[d] != 1 || w.strides[d] != 1 || w.pad_begin[d] != 0 || w.pad_end[d] != 0) {
+        return nullptr;
+      }
+    }
+    std::call_once(pointwise_once_, [&] {
+      auto plain = plain_weights();
+      if (!plain.ok()) return;
+      auto made = std::make_unique<nn::BlockedPointwiseConv>(
+          plain->data<float>(), packable_bias_.defined() ? packable_bias_.data<float>() : nullptr,
+          weights_shape_[0], weights_shape_[1]);
+      std::lock_guard<std::mutex> lock(cache_mutex_);
+      pointwise_ = std::move(made);
+      plain_weights_ = Tensor();
+    });
+    return pointwise_.get();
   }
 
   // Packed on first use, so 1x1 convolutions of larger images never pay for a second copy.
@@ -533,6 +572,8 @@ class Conv final : public OpKernel {
   nn::WindowAttrs dw_attrs_;
   mutable std::mutex cache_mutex_;
   mutable std::map<std::vector<int64_t>, std::shared_ptr<const nn::DnnlConvolution>> cache_;
+  mutable std::once_flag pointwise_once_;
+  mutable std::unique_ptr<nn::BlockedPointwiseConv> pointwise_;  // set under cache_mutex_
   mutable std::once_flag gemv_once_;
   mutable std::unique_ptr<PointwiseGemv> gemv_;
 };

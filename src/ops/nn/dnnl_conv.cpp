@@ -154,7 +154,7 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
     // with the batch) are capped: past either limit the direct algorithm is kept (ResNet-50's
     // 512-channel layers at batch 8: 28 MB more weights each).
     bool made = false;
-    if (options.allow_winograd && dw == nullptr && !getenv("ONYX_NOWINO")) {
+    if (options.allow_winograd && dw == nullptr) {
       try {
         auto wino = make_pd(dnnl::algorithm::convolution_winograd);
         size_t plain_weights = sizeof(float);
@@ -162,7 +162,7 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
         const size_t wino_weights = wino.weights_desc().get_size();
         const size_t extra = wino_weights > plain_weights ? wino_weights - plain_weights : 0;
         if (extra <= kWinogradExtraWeightBytes &&
-            wino.scratchpad_desc().get_size() <= (getenv("ONYX_WS") ? (size_t)atol(getenv("ONYX_WS")) << 20 : kWinogradScratchBytes)) {
+            wino.scratchpad_desc().get_size() <= kWinogradScratchBytes) {
           im.pd = std::move(wino);
           made = true;
         }
