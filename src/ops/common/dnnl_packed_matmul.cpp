@@ -2,7 +2,6 @@
 
 #include <unordered_map>
 
-#include "core/huge_pages.h"
 #include "ops/common/dnnl_engine.h"
 #include "ops/common/dnnl_util.h"
 
@@ -30,11 +29,11 @@ PackedWeightsMatMul::PackedWeightsMatMul(int64_t K, int64_t N, Types types, bool
   const auto probe = make_pd(128, memory::desc({K, N}, types.b, tag::any));
   impl_name_ = probe.impl_info_str();
   weights_md_ = probe.weights_desc();
-  // The weights in huge pages (core/huge_pages.h), as the convolutions': BERT-base 2-4% faster
-  // at batch 1, one thread.
-  weights_buffer_ = allocate_weight_buffer(weights_md_.get_size());
-  weights_ = weights_buffer_ ? memory(weights_md_, dnnl_cpu_engine(), weights_buffer_.get())
-                             : memory(weights_md_, dnnl_cpu_engine());
+  // Not in huge pages, unlike the convolutions' weights: on this project's VMs every fresh 2 MB
+  // page costs a fault on the host too, and a transformer's hundreds of MB of weights made
+  // BERT-base's session creation 680-905 -> 908-1246 ms (ONNX Runtime: about 1070) for 2-4% of
+  // run time (docs/performance.md, "Huge pages for the packed weights").
+  weights_ = memory(weights_md_, dnnl_cpu_engine());
   dnnl::stream stream(dnnl_cpu_engine());
   dnnl::reorder(b_plain, weights_).execute(stream, const_cast<memory&>(b_plain), weights_);
   stream.wait();

@@ -50,7 +50,6 @@ class PackedWeightsMatMul {
   dnnl::primitive_attr attr_;
   dnnl::memory::desc weights_md_;  // the packed layout
   dnnl::memory weights_;
-  std::shared_ptr<void> weights_buffer_;  // weights_'s memory when in huge pages
   std::string impl_name_;
   mutable std::mutex mutex_;
   mutable std::map<int64_t, std::shared_ptr<const Primitive>> cache_;  // by M; null: unserved
