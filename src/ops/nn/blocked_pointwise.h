@@ -23,7 +23,8 @@ namespace onyx::nn {
 class BlockedPointwiseConv {
  public:
   // Pixels up to which the convolution layer uses this kernel (14 x 14), measured against
-  // oneDNN's; batch 1 only (at batch 8 oneDNN's blocking wins: ResNet-50 437 -> 460 ms).
+  // oneDNN's (up to 28 x 28: no gain on ResNet-50, MobileNetV2, EfficientNet-B0); batch 1 only
+  // (at batch 8 oneDNN's blocking wins: ResNet-50 437 -> 460 ms).
   static constexpr int64_t kMaxPixels = 196;
 
   // The CPU runs the kernel (AVX-512) and `act` is applied in its registers.

@@ -345,30 +345,32 @@ TEST(NchwcLayout, WideExpansionAndDepthwiseConvolutionsFuse) {
   EXPECT_EQ(with_stage(read_twice->model()), 1);
 }
 
-// A ResNet bottleneck's tail on a 7x7 image: 1x1 convolutions with a Relu and with the
-// residual sum. At batch 1 the blocked ones run nn::BlockedPointwiseConv (AVX-512), at batch 2
-// oneDNN's; both must give the plain graph's results, and a new batch after the first must not
-// lose the weights the kernel took over.
+// A ResNet bottleneck on a 7x7 image after a strided 1x1 downsampling of a 14x14 one: 1x1
+// convolutions with a Relu and with the residual sum. At batch 1 the blocked ones run
+// nn::BlockedPointwiseConv (AVX-512; the strided one on gathered pixels), at batch 2 oneDNN's;
+// both must give the plain graph's results, and a new batch after the first must not lose the
+// weights the kernel took over.
 TEST(NchwcLayout, SmallImagePointwiseConvolutions) {
   Builder b;
   b.model.graph.inputs.push_back(
       {"x", ir::TypeInfo::tensor(DataType::kFloat, std::vector<ir::Dim>{
                                      ir::Dim::named("batch"), ir::Dim::known(32),
-                                     ir::Dim::known(7), ir::Dim::known(7)}), {}});
+                                     ir::Dim::known(14), ir::Dim::known(14)}), {}});
   b.conv("x", "c0", 32, 32, 3);
   b.node("Relu", {"c0"}, {"r0"});
-  b.conv("r0", "c1", 32, 80, 1);  // 80 outputs: two panels of 32 and one of 16
+  b.conv("r0", "ds", 32, 32, 1, 1, 2);  // 14x14 -> 7x7
+  b.conv("ds", "c1", 32, 80, 1);  // 80 outputs: two panels of 32 and one of 16
   b.node("Relu", {"c1"}, {"r1"});
   b.conv("r1", "c2", 80, 32, 1);
-  b.node("Add", {"c2", "r0"}, {"s"});
+  b.node("Add", {"c2", "ds"}, {"s"});
   b.node("Relu", {"s"}, {"y"});
   b.model.graph.outputs.push_back({"y", {}, {}});
   auto plain = load(b.model, 0);
   auto blocked = load(b.model, 3);
   ASSERT_TRUE(plain && blocked);
-  EXPECT_EQ(count(blocked->model(), "NchwcConv"), 3);
+  EXPECT_EQ(count(blocked->model(), "NchwcConv"), 4);
   for (int64_t batch : {1, 2, 1}) {
-    expect_same_outputs(*plain, *blocked, {batch, 32, 7, 7}, 300 + static_cast<uint32_t>(batch));
+    expect_same_outputs(*plain, *blocked, {batch, 32, 14, 14}, 300 + static_cast<uint32_t>(batch));
   }
 }
 
