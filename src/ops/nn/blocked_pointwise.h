@@ -1,13 +1,15 @@
 // A 1x1, stride-1, ungrouped convolution between NCHW16c tensors of one small image (up to
 // 14 x 14: the last stages of ResNet, EfficientNet, MobileNet, DenseNet at batch 1), AVX-512.
+// (The convolution layer gathers a strided one's pixels into such an image first.)
 //
 // On such an image a convolution is a matrix product with few rows (the pixels) whose weights
 // are read once per call, cold from memory inside a model. This kernel walks the weights in
 // panels of 32 outputs, each a contiguous [C][32] block that stays in L2 while every pixel tile
 // of the image uses it, and prefetches the next panel during the current one's tiles, so that
-// the memory stream overlaps the arithmetic; oneDNN's 1x1 kernel waits for it instead. ResNet-50
-// at batch 1, one thread: its 17 such convolutions 16.2-16.5 -> 14.5-16.5 ms of 65-68
-// (docs/performance.md, "Small-image pointwise convolutions").
+// the memory stream overlaps the arithmetic; oneDNN's 1x1 kernel waits for it instead. With the
+// panels in huge pages (without them the prefetches are spent on page walks), one thread, batch
+// 1: EfficientNet-B0 -6.2%, ResNet-50 -2.8% (docs/performance.md, "Small-image pointwise
+// convolutions").
 //
 //   y[m, p] = act(sum_c W[m, c] x[c, p] + b[m] (+ y[m, p] with a residual sum))
 #pragma once
