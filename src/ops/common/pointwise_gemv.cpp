@@ -4,9 +4,8 @@
 #include <new>
 
 #include "core/huge_pages.h"
-
-#include "ops/common/simd_dispatch.h"
 #include "ops/common/simd_activation.h"
+#include "ops/common/simd_dispatch.h"
 
 namespace onyx {
 

@@ -44,6 +44,13 @@ struct Builder {
     model.graph.initializers[name] = random_weights(std::move(shape), seed++, lo, hi);
     return name;
   }
+  // Graph input "x": [batch, C, H, W] with a symbolic batch.
+  void image_input(int64_t C, int64_t H, int64_t W) {
+    model.graph.inputs.push_back(
+        {"x", ir::TypeInfo::tensor(DataType::kFloat, std::vector<ir::Dim>{
+                                       ir::Dim::named("batch"), ir::Dim::known(C),
+                                       ir::Dim::known(H), ir::Dim::known(W)}), {}});
+  }
   void conv(const std::string& x, const std::string& y, int64_t C, int64_t M, int64_t k,
             int64_t group = 1, int64_t stride = 1) {
     const int64_t p = k / 2;
@@ -55,10 +62,7 @@ struct Builder {
 
 ir::Model small_cnn() {
   Builder b;
-  b.model.graph.inputs.push_back(
-      {"x", ir::TypeInfo::tensor(DataType::kFloat, std::vector<ir::Dim>{
-                                     ir::Dim::named("batch"), ir::Dim::known(3),
-                                     ir::Dim::known(16), ir::Dim::known(16)}), {}});
+  b.image_input(3, 16, 16);
   b.conv("x", "c1", 3, 16, 3);
   b.node("Relu", {"c1"}, {"r1"});
   b.conv("r1", "c2", 16, 16, 3);
@@ -94,10 +98,7 @@ ir::Model small_cnn() {
 // block: the pass pads them. An inner padded value is also a graph output.
 ir::Model padded_cnn() {
   Builder b;
-  b.model.graph.inputs.push_back(
-      {"x", ir::TypeInfo::tensor(DataType::kFloat, std::vector<ir::Dim>{
-                                     ir::Dim::named("batch"), ir::Dim::known(3),
-                                     ir::Dim::known(12), ir::Dim::known(12)}), {}});
+  b.image_input(3, 12, 12);
   b.conv("x", "c1", 3, 24, 3, 1, 2);
   b.node("Sigmoid", {"c1"}, {"s1"});
   b.node("Mul", {"c1", "s1"}, {"a1"});                   // Swish
@@ -207,10 +208,7 @@ TEST(NchwcLayout, ChannelsThatAreNotMultiplesOfTheBlockArePadded) {
 // DequantizeLinear (here a graph output) stays plain.
 TEST(NchwcLayout, PerTensorQuantizeDequantizePairsStayBlocked) {
   Builder b;
-  b.model.graph.inputs.push_back(
-      {"x", ir::TypeInfo::tensor(DataType::kFloat, std::vector<ir::Dim>{
-                                     ir::Dim::named("batch"), ir::Dim::known(3),
-                                     ir::Dim::known(10), ir::Dim::known(10)}), {}});
+  b.image_input(3, 10, 10);
   b.model.graph.initializers["s"] = make<float>({0.02f}, {});
   b.model.graph.initializers["z"] = make<uint8_t>({3}, {});
   b.model.graph.initializers["s2"] = make<float>({0.05f}, {});
@@ -260,10 +258,7 @@ TEST(NchwcLayout, PerTensorQuantizeDequantizePairsStayBlocked) {
 // The scale reads the concatenation's parts in place, unless the Concat has another reader.
 TEST(NchwcLayout, ChannelScaleReadsConcatenatedPartsInPlace) {
   Builder b;
-  b.model.graph.inputs.push_back(
-      {"x", ir::TypeInfo::tensor(DataType::kFloat, std::vector<ir::Dim>{
-                                     ir::Dim::named("batch"), ir::Dim::known(3),
-                                     ir::Dim::known(8), ir::Dim::known(8)}), {}});
+  b.image_input(3, 8, 8);
   auto bn_relu = [&](const std::string& x, const std::string& y, int64_t C) {
     b.node("BatchNormalization",
            {x, b.weight({C}), b.weight({C}), b.weight({C}), b.weight({C}, 0.5f, 1.5f)},
@@ -305,10 +300,7 @@ TEST(NchwcLayout, ChannelScaleReadsConcatenatedPartsInPlace) {
 // where the intermediate has another reader.
 TEST(NchwcLayout, WideExpansionAndDepthwiseConvolutionsFuse) {
   Builder b;
-  b.model.graph.inputs.push_back(
-      {"x", ir::TypeInfo::tensor(DataType::kFloat, std::vector<ir::Dim>{
-                                     ir::Dim::named("batch"), ir::Dim::known(16),
-                                     ir::Dim::known(112), ir::Dim::known(112)}), {}});
+  b.image_input(16, 112, 112);
   auto relu6 = [&](const std::string& x, const std::string& y) {
     b.model.graph.initializers[y + "_lo"] = Tensor::scalar(0.f);
     b.model.graph.initializers[y + "_hi"] = Tensor::scalar(6.f);
@@ -352,10 +344,7 @@ TEST(NchwcLayout, WideExpansionAndDepthwiseConvolutionsFuse) {
 // weights the kernel took over.
 TEST(NchwcLayout, SmallImagePointwiseConvolutions) {
   Builder b;
-  b.model.graph.inputs.push_back(
-      {"x", ir::TypeInfo::tensor(DataType::kFloat, std::vector<ir::Dim>{
-                                     ir::Dim::named("batch"), ir::Dim::known(32),
-                                     ir::Dim::known(14), ir::Dim::known(14)}), {}});
+  b.image_input(32, 14, 14);
   b.conv("x", "c0", 32, 32, 3);
   b.node("Relu", {"c0"}, {"r0"});
   b.conv("r0", "ds", 32, 32, 1, 1, 2);  // 14x14 -> 7x7
