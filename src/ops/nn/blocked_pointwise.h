@@ -1,6 +1,8 @@
-// A 1x1, stride-1, ungrouped convolution between NCHW16c tensors of one small image (up to
-// 14 x 14: the last stages of ResNet, EfficientNet, MobileNet, DenseNet at batch 1), AVX-512.
-// (The convolution layer gathers a strided one's pixels into such an image first.)
+// A 1x1, ungrouped convolution between NCHW16c tensors of one small image, AVX-512: the layout
+// pass's 1x1 convolutions with an output of up to 14 x 14 (the last stages of ResNet,
+// EfficientNet, MobileNet, DenseNet at batch 1; strided ones on gathered pixels), and KxK ones
+// with an output of up to 7 x 7 on their windows' pixels gathered tap by tap (C = taps x
+// channels: ResNet's 3x3 layers of 512 channels). The convolution layer (conv.cpp) gathers.
 //
 // On such an image a convolution is a matrix product with few rows (the pixels) whose weights
 // are read once per call, cold from memory inside a model. This kernel walks the weights in

@@ -150,6 +150,46 @@ std::vector<float> gather_strided_pixels(const Tensor& x, const nn::Window& w) {
   return out;
 }
 
+// The pixels every tap of a 2-D window reads, from a 16-blocked image [C/16, IH, IW, 16]
+// (batch 1) into [taps * C/16, OH, OW, 16] (tap-major, zeros where the window hangs over the
+// padding): a KxK convolution of a small image as one pointwise product over taps * C channels.
+std::vector<float> gather_windows(const Tensor& x, const nn::Window& w) {
+  constexpr int64_t kB = 16;
+  const int64_t blocks = x.dim(1) / kB, IH = w.in[0], IW = w.in[1], OH = w.out[0], OW = w.out[1];
+  const int64_t KH = w.kernel[0], KW = w.kernel[1];
+  std::vector<float> out(static_cast<size_t>(KH * KW * blocks * OH * OW * kB));
+  const float* src = x.data<float>();
+  for (int64_t kh = 0; kh < KH; ++kh) {
+    for (int64_t kw = 0; kw < KW; ++kw) {
+      for (int64_t cb = 0; cb < blocks; ++cb) {
+        float* dst = out.data() + ((kh * KW + kw) * blocks + cb) * OH * OW * kB;
+        for (int64_t oh = 0; oh < OH; ++oh) {
+          const int64_t ih = oh * w.strides[0] - w.pad_begin[0] + kh * w.dilations[0];
+          for (int64_t ow = 0; ow < OW; ++ow, dst += kB) {
+            const int64_t iw = ow * w.strides[1] - w.pad_begin[1] + kw * w.dilations[1];
+            if (ih < 0 || ih >= IH || iw < 0 || iw >= IW) continue;  // stays zero
+            std::memcpy(dst, src + ((cb * IH + ih) * IW + iw) * kB, kB * sizeof(float));
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+// Convolution weights [M, C, taps] to [M, taps, C], the channel order of gather_windows'
+// output, or back (`back`).
+void reorder_taps(const float* src, float* dst, int64_t M, int64_t C, int64_t taps, bool back) {
+  for (int64_t m = 0; m < M; ++m) {
+    for (int64_t c = 0; c < C; ++c) {
+      for (int64_t t = 0; t < taps; ++t) {
+        const int64_t plain = (m * C + c) * taps + t, tap_major = (m * taps + t) * C + c;
+        dst[back ? plain : tap_major] = src[back ? tap_major : plain];
+      }
+    }
+  }
+}
+
 enum class ConvVariant { kConv, kFused, kNchwc };
 
 class Conv final : public OpKernel {
@@ -254,9 +294,14 @@ class Conv final : public OpKernel {
     }
     if (use_dnnl_ && constant_float_weights && !dw_ && N == 1) {
       if (const nn::BlockedPointwiseConv* pw = blocked_pointwise(*win)) {
-        // A strided one (ResNet's downsampling) reads every s-th pixel: gathered first.
+        // A strided 1x1 one (ResNet's downsampling) reads every s-th pixel, a KxK one every
+        // tap's shifted image: gathered first.
         std::vector<float> gathered;
-        if (win->out_numel() != win->in_numel()) gathered = gather_strided_pixels(*x, *win);
+        if (win->kernel_numel() != 1) {
+          gathered = gather_windows(*x, *win);
+        } else if (win->out_numel() != win->in_numel()) {
+          gathered = gather_strided_pixels(*x, *win);
+        }
         pw->run(gathered.empty() ? x->data<float>() : gathered.data(), y.data<float>(),
                 win->out_numel(), z != nullptr, post_.activation, pool);
         return Status::OK();
@@ -508,7 +553,14 @@ class Conv final : public OpKernel {
     if (plain_weights_.defined()) return plain_weights_;
     Tensor w(DataType::kFloat, weights_shape_);
     if (pointwise_ != nullptr) {
-      pointwise_->unpack(w.data<float>());
+      const int64_t M = weights_shape_[0], C = weights_shape_[1], taps = w.numel() / (M * C);
+      if (taps == 1) {
+        pointwise_->unpack(w.data<float>());
+        return w;
+      }
+      std::vector<float> tap_major(static_cast<size_t>(w.numel()));
+      pointwise_->unpack(tap_major.data());
+      reorder_taps(tap_major.data(), w.data<float>(), M, C, taps, /*back=*/true);
       return w;
     }
     ONYX_RETURN_IF_ERROR(packed_source_->unpack_weights(w.data<float>()));
@@ -536,24 +588,38 @@ class Conv final : public OpKernel {
 
   // The layout pass's unpadded 1x1 convolutions with an output of one small image (up to
   // 14 x 14; strided ones, ResNet's downsampling, on gathered pixels: ResNet-50 -1.6% more) run
-  // our own kernel (nn::BlockedPointwiseConv). Made on first use from the plain weights, for
-  // which it then stands in; null where it does not apply.
+  // our own kernel (nn::BlockedPointwiseConv), and so do 2-D KxK ones with an output of up to
+  // 7 x 7, on their windows' pixels gathered tap by tap (gather_windows). Made on first use
+  // from the plain weights, for which it then stands in; null where it does not apply.
+  static constexpr int64_t kMaxWindowPixels = 49;
   const nn::BlockedPointwiseConv* blocked_pointwise(const nn::Window& w) const {
     if (!nchwc_ || block_ != 16 || !input_blocked_ || group_ != 1 ||
         !nn::BlockedPointwiseConv::usable(post_.activation)) {
       return nullptr;
     }
     if (w.out_numel() > nn::BlockedPointwiseConv::kMaxPixels) return nullptr;
-    for (size_t d = 0; d < w.rank(); ++d) {
-      if (w.kernel[d] != 1 || w.pad_begin[d] != 0 || w.pad_end[d] != 0) return nullptr;
-      if (w.strides[d] != 1 && w.rank() != 2) return nullptr;  // strided: 2-D images only
+    const int64_t taps = w.kernel_numel();
+    if (taps != 1) {
+      if (w.rank() != 2 || w.out_numel() > kMaxWindowPixels) return nullptr;
+    } else {
+      for (size_t d = 0; d < w.rank(); ++d) {
+        if (w.pad_begin[d] != 0 || w.pad_end[d] != 0) return nullptr;
+        if (w.strides[d] != 1 && w.rank() != 2) return nullptr;  // strided: 2-D images only
+      }
     }
     std::call_once(pointwise_once_, [&] {
       auto plain = plain_weights();
       if (!plain.ok()) return;
+      const int64_t M = weights_shape_[0], C = weights_shape_[1];
+      std::vector<float> tap_major;
+      const float* weights = plain->data<float>();
+      if (taps != 1) {
+        tap_major.resize(static_cast<size_t>(M * C * taps));
+        reorder_taps(weights, tap_major.data(), M, C, taps, /*back=*/false);
+        weights = tap_major.data();
+      }
       auto made = std::make_unique<nn::BlockedPointwiseConv>(
-          plain->data<float>(), packable_bias_.defined() ? packable_bias_.data<float>() : nullptr,
-          weights_shape_[0], weights_shape_[1]);
+          weights, packable_bias_.defined() ? packable_bias_.data<float>() : nullptr, M, C * taps);
       std::lock_guard<std::mutex> lock(cache_mutex_);
       pointwise_ = std::move(made);
       plain_weights_ = Tensor();

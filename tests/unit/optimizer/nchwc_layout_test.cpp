@@ -6,6 +6,7 @@
 // types its values (with a symbolic batch) as it does for real files.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "optimizer/model_builder.h"
@@ -337,6 +338,19 @@ TEST(NchwcLayout, WideExpansionAndDepthwiseConvolutionsFuse) {
   EXPECT_EQ(with_stage(read_twice->model()), 1);
 }
 
+// A model of four convolutions over a [batch, 32, 14, 14] input, all blocked by the layout
+// pass: at batches 1, 2 and 1 again (the weights a batch-1 kernel took over must serve the
+// next batch) it gives the plain graph's results.
+void expect_small_image_layers_match(const ir::Model& m, uint32_t seed) {
+  auto plain = load(m, 0);
+  auto blocked = load(m, 3);
+  ASSERT_TRUE(plain && blocked);
+  EXPECT_EQ(count(blocked->model(), "NchwcConv"), 4);
+  for (int64_t batch : {1, 2, 1}) {
+    expect_same_outputs(*plain, *blocked, {batch, 32, 14, 14}, seed + static_cast<uint32_t>(batch));
+  }
+}
+
 // A ResNet bottleneck on a 7x7 image after a strided 1x1 downsampling of a 14x14 one: 1x1
 // convolutions with a Relu and with the residual sum. At batch 1 the blocked ones run
 // nn::BlockedPointwiseConv (AVX-512; the strided one on gathered pixels), at batch 2 oneDNN's;
@@ -354,13 +368,35 @@ TEST(NchwcLayout, SmallImagePointwiseConvolutions) {
   b.node("Add", {"c2", "ds"}, {"s"});
   b.node("Relu", {"s"}, {"y"});
   b.model.graph.outputs.push_back({"y", {}, {}});
-  auto plain = load(b.model, 0);
-  auto blocked = load(b.model, 3);
-  ASSERT_TRUE(plain && blocked);
-  EXPECT_EQ(count(blocked->model(), "NchwcConv"), 4);
-  for (int64_t batch : {1, 2, 1}) {
-    expect_same_outputs(*plain, *blocked, {batch, 32, 14, 14}, 300 + static_cast<uint32_t>(batch));
-  }
+  expect_small_image_layers_match(b.model, 300);
+}
+
+// KxK convolutions with an output of one 7x7 image: at batch 1 the blocked ones run
+// nn::BlockedPointwiseConv on their windows' pixels gathered tap by tap, with zeros where a
+// window hangs over the padding: a strided 3x3 from 14x14, a 3x3 with the residual sum, a
+// dilated 3x3, a 5x5, and 48 outputs (panels of 32 and 16). At batch 2 they stay on oneDNN.
+TEST(NchwcLayout, SmallImageWindowConvolutions) {
+  Builder b;
+  b.image_input(32, 14, 14);
+  // Weights of about 1 / sqrt(fan-in), so that the values keep their scale through the layers.
+  auto conv = [&](const std::string& x, const std::string& y, int64_t C, int64_t M, int64_t k,
+                  int64_t stride, int64_t dilation) {
+    const float r = 1.5f / std::sqrt(static_cast<float>(C * k * k));
+    const int64_t p = k / 2 * dilation;
+    b.node("Conv", {x, b.weight({M, C, k, k}, -r, r), b.weight({M})}, {y},
+           {attr_ints("pads", {p, p, p, p}), attr_ints("strides", {stride, stride}),
+            attr_ints("dilations", {dilation, dilation})});
+  };
+  conv("x", "c0", 32, 32, 3, 2, 1);  // 14x14 -> 7x7
+  b.node("Relu", {"c0"}, {"r0"});
+  conv("r0", "c1", 32, 32, 3, 1, 1);
+  b.node("Add", {"c1", "r0"}, {"s1"});
+  b.node("Relu", {"s1"}, {"r1"});
+  conv("r1", "c2", 32, 48, 3, 1, 2);
+  b.node("Relu", {"c2"}, {"r2"});
+  conv("r2", "y", 48, 32, 5, 1, 1);
+  b.model.graph.outputs.push_back({"y", {}, {}});
+  expect_small_image_layers_match(b.model, 400);
 }
 
 TEST(NchwcLayout, CanBeDisabledByName) {
