@@ -153,27 +153,27 @@ std::vector<float> gather_strided_pixels(const Tensor& x, const nn::Window& w) {
 // The pixels every tap of a 2-D window reads, from a 16-blocked image [C/16, IH, IW, 16]
 // (batch 1) into [taps * C/16, OH, OW, 16] (tap-major, zeros where the window hangs over the
 // padding): a KxK convolution of a small image as one pointwise product over taps * C channels.
-std::vector<float> gather_windows(const Tensor& x, const nn::Window& w) {
+std::vector<float> gather_windows(const Tensor& x, const nn::Window& w, const ThreadPool* pool) {
   constexpr int64_t kB = 16;
   const int64_t blocks = x.dim(1) / kB, IH = w.in[0], IW = w.in[1], OH = w.out[0], OW = w.out[1];
-  const int64_t KH = w.kernel[0], KW = w.kernel[1];
-  std::vector<float> out(static_cast<size_t>(KH * KW * blocks * OH * OW * kB));
+  const int64_t KW = w.kernel[1], taps = w.kernel[0] * KW;
+  std::vector<float> out(static_cast<size_t>(taps * blocks * OH * OW * kB));
   const float* src = x.data<float>();
-  for (int64_t kh = 0; kh < KH; ++kh) {
-    for (int64_t kw = 0; kw < KW; ++kw) {
-      for (int64_t cb = 0; cb < blocks; ++cb) {
-        float* dst = out.data() + ((kh * KW + kw) * blocks + cb) * OH * OW * kB;
-        for (int64_t oh = 0; oh < OH; ++oh) {
-          const int64_t ih = oh * w.strides[0] - w.pad_begin[0] + kh * w.dilations[0];
-          for (int64_t ow = 0; ow < OW; ++ow, dst += kB) {
-            const int64_t iw = ow * w.strides[1] - w.pad_begin[1] + kw * w.dilations[1];
-            if (ih < 0 || ih >= IH || iw < 0 || iw >= IW) continue;  // stays zero
-            std::memcpy(dst, src + ((cb * IH + ih) * IW + iw) * kB, kB * sizeof(float));
-          }
+  // One task per (tap, channel block): 0.9 MB for a 3x3 of 512 channels.
+  parallel_for(pool, taps * blocks, 16, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const int64_t kh = i / blocks / KW, kw = i / blocks % KW, cb = i % blocks;
+      float* dst = out.data() + i * OH * OW * kB;
+      for (int64_t oh = 0; oh < OH; ++oh) {
+        const int64_t ih = oh * w.strides[0] - w.pad_begin[0] + kh * w.dilations[0];
+        for (int64_t ow = 0; ow < OW; ++ow, dst += kB) {
+          const int64_t iw = ow * w.strides[1] - w.pad_begin[1] + kw * w.dilations[1];
+          if (ih < 0 || ih >= IH || iw < 0 || iw >= IW) continue;  // stays zero
+          std::memcpy(dst, src + ((cb * IH + ih) * IW + iw) * kB, kB * sizeof(float));
         }
       }
     }
-  }
+  });
   return out;
 }
 
@@ -293,12 +293,13 @@ class Conv final : public OpKernel {
       }
     }
     if (use_dnnl_ && constant_float_weights && !dw_ && N == 1) {
-      if (const nn::BlockedPointwiseConv* pw = blocked_pointwise(*win)) {
+      const int threads = pool != nullptr ? pool->num_threads() : 1;
+      if (const nn::BlockedPointwiseConv* pw = blocked_pointwise(*win, threads)) {
         // A strided 1x1 one (ResNet's downsampling) reads every s-th pixel, a KxK one every
         // tap's shifted image: gathered first.
         std::vector<float> gathered;
         if (win->kernel_numel() != 1) {
-          gathered = gather_windows(*x, *win);
+          gathered = gather_windows(*x, *win, pool);
         } else if (win->out_numel() != win->in_numel()) {
           gathered = gather_strided_pixels(*x, *win);
         }
@@ -589,10 +590,13 @@ class Conv final : public OpKernel {
   // The layout pass's unpadded 1x1 convolutions with an output of one small image (up to
   // 14 x 14; strided ones, ResNet's downsampling, on gathered pixels: ResNet-50 -1.6% more) run
   // our own kernel (nn::BlockedPointwiseConv), and so do 2-D KxK ones with an output of up to
-  // 7 x 7, on their windows' pixels gathered tap by tap (gather_windows). Made on first use
-  // from the plain weights, for which it then stands in; null where it does not apply.
+  // 7 x 7, on their windows' pixels gathered tap by tap (gather_windows): strided ones always,
+  // others on one thread only. ResNet-18's 3x3 layers of 512 channels, per-node medians: one
+  // thread 1250 -> 960 us strided, 2200 -> 1870 not; two threads 670 -> 575 strided, but
+  // 1000-1050 -> 1060-1160 not (oneDNN's Winograd there). Made on first use from the plain
+  // weights, for which it then stands in; null where it does not apply.
   static constexpr int64_t kMaxWindowPixels = 49;
-  const nn::BlockedPointwiseConv* blocked_pointwise(const nn::Window& w) const {
+  const nn::BlockedPointwiseConv* blocked_pointwise(const nn::Window& w, int threads) const {
     if (!nchwc_ || block_ != 16 || !input_blocked_ || group_ != 1 ||
         !nn::BlockedPointwiseConv::usable(post_.activation)) {
       return nullptr;
@@ -601,6 +605,7 @@ class Conv final : public OpKernel {
     const int64_t taps = w.kernel_numel();
     if (taps != 1) {
       if (w.rank() != 2 || w.out_numel() > kMaxWindowPixels) return nullptr;
+      if (threads > 1 && w.strides[0] == 1 && w.strides[1] == 1) return nullptr;
     } else {
       for (size_t d = 0; d < w.rank(); ++d) {
         if (w.pad_begin[d] != 0 || w.pad_end[d] != 0) return nullptr;

@@ -339,15 +339,19 @@ TEST(NchwcLayout, WideExpansionAndDepthwiseConvolutionsFuse) {
 }
 
 // A model of four convolutions over a [batch, 32, 14, 14] input, all blocked by the layout
-// pass: at batches 1, 2 and 1 again (the weights a batch-1 kernel took over must serve the
-// next batch) it gives the plain graph's results.
+// pass: on one thread and on two, at batches 1, 2 and 1 again (the weights a batch-1 kernel
+// took over must serve the next batch) it gives the plain graph's results.
 void expect_small_image_layers_match(const ir::Model& m, uint32_t seed) {
   auto plain = load(m, 0);
-  auto blocked = load(m, 3);
-  ASSERT_TRUE(plain && blocked);
-  EXPECT_EQ(count(blocked->model(), "NchwcConv"), 4);
-  for (int64_t batch : {1, 2, 1}) {
-    expect_same_outputs(*plain, *blocked, {batch, 32, 14, 14}, seed + static_cast<uint32_t>(batch));
+  ASSERT_TRUE(plain);
+  for (int threads : {1, 2}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    auto blocked = load_serialized(m, 3, threads);
+    ASSERT_TRUE(blocked);
+    EXPECT_EQ(count(blocked->model(), "NchwcConv"), 4);
+    for (int64_t batch : {1, 2, 1}) {
+      expect_same_outputs(*plain, *blocked, {batch, 32, 14, 14}, seed + static_cast<uint32_t>(batch));
+    }
   }
 }
 
@@ -374,7 +378,8 @@ TEST(NchwcLayout, SmallImagePointwiseConvolutions) {
 // KxK convolutions with an output of one 7x7 image: at batch 1 the blocked ones run
 // nn::BlockedPointwiseConv on their windows' pixels gathered tap by tap, with zeros where a
 // window hangs over the padding: a strided 3x3 from 14x14, a 3x3 with the residual sum, a
-// dilated 3x3, a 5x5, and 48 outputs (panels of 32 and 16). At batch 2 they stay on oneDNN.
+// dilated 3x3, a 5x5, and 48 outputs (panels of 32 and 16); on two threads only the strided
+// one. At batch 2 they stay on oneDNN.
 TEST(NchwcLayout, SmallImageWindowConvolutions) {
   Builder b;
   b.image_input(32, 14, 14);
