@@ -590,12 +590,14 @@ class Conv final : public OpKernel {
   // The layout pass's unpadded 1x1 convolutions with an output of one small image (up to
   // 14 x 14; strided ones, ResNet's downsampling, on gathered pixels: ResNet-50 -1.6% more) run
   // our own kernel (nn::BlockedPointwiseConv), and so do 2-D KxK ones with an output of up to
-  // 7 x 7, on their windows' pixels gathered tap by tap (gather_windows): strided ones always,
-  // others on one thread only. ResNet-18's 3x3 layers of 512 channels, per-node medians: one
-  // thread 1250 -> 960 us strided, 2200 -> 1870 not; two threads 670 -> 575 strided, but
-  // 1000-1050 -> 1060-1160 not (oneDNN's Winograd there). Made on first use from the plain
-  // weights, for which it then stands in; null where it does not apply.
+  // 7 x 7 and weights of 2 MB or more, on their windows' pixels gathered tap by tap
+  // (gather_windows): strided ones always, others on one thread only. ResNet-18's 3x3 layers
+  // of 512 channels, per-node medians: one thread 1250 -> 960 us strided, 2200 -> 1870 not;
+  // two threads 670 -> 575 strided, but 1000-1050 -> 1060-1160 not (oneDNN's Winograd there).
+  // Made on first use from the plain weights, for which it then stands in; null where it does
+  // not apply.
   static constexpr int64_t kMaxWindowPixels = 49;
+  static constexpr int64_t kMinWindowWeightBytes = int64_t{2} << 20;
   const nn::BlockedPointwiseConv* blocked_pointwise(const nn::Window& w, int threads) const {
     if (!nchwc_ || block_ != 16 || !input_blocked_ || group_ != 1 ||
         !nn::BlockedPointwiseConv::usable(post_.activation)) {
@@ -606,6 +608,9 @@ class Conv final : public OpKernel {
     if (taps != 1) {
       if (w.rank() != 2 || w.out_numel() > kMaxWindowPixels) return nullptr;
       if (threads > 1 && w.strides[0] == 1 && w.strides[1] == 1) return nullptr;
+      // Weights that fit L2 are not streamed: oneDNN's kernel is better (DenseNet-121's 3x3
+      // layers of 128 -> 32 channels, 147 KB: 63-64 against 69-70 us).
+      if (shape_numel(weights_shape_) * int64_t{sizeof(float)} < kMinWindowWeightBytes) return nullptr;
     } else {
       for (size_t d = 0; d < w.rank(); ++d) {
         if (w.pad_begin[d] != 0 || w.pad_end[d] != 0) return nullptr;

@@ -338,10 +338,10 @@ TEST(NchwcLayout, WideExpansionAndDepthwiseConvolutionsFuse) {
   EXPECT_EQ(with_stage(read_twice->model()), 1);
 }
 
-// A model of four convolutions over a [batch, 32, 14, 14] input, all blocked by the layout
+// A model of four convolutions over a [batch, C, 14, 14] input, all blocked by the layout
 // pass: on one thread and on two, at batches 1, 2 and 1 again (the weights a batch-1 kernel
 // took over must serve the next batch) it gives the plain graph's results.
-void expect_small_image_layers_match(const ir::Model& m, uint32_t seed) {
+void expect_small_image_layers_match(const ir::Model& m, uint32_t seed, int64_t C = 32) {
   auto plain = load(m, 0);
   ASSERT_TRUE(plain);
   for (int threads : {1, 2}) {
@@ -350,7 +350,7 @@ void expect_small_image_layers_match(const ir::Model& m, uint32_t seed) {
     ASSERT_TRUE(blocked);
     EXPECT_EQ(count(blocked->model(), "NchwcConv"), 4);
     for (int64_t batch : {1, 2, 1}) {
-      expect_same_outputs(*plain, *blocked, {batch, 32, 14, 14}, seed + static_cast<uint32_t>(batch));
+      expect_same_outputs(*plain, *blocked, {batch, C, 14, 14}, seed + static_cast<uint32_t>(batch));
     }
   }
 }
@@ -375,14 +375,15 @@ TEST(NchwcLayout, SmallImagePointwiseConvolutions) {
   expect_small_image_layers_match(b.model, 300);
 }
 
-// KxK convolutions with an output of one 7x7 image: at batch 1 the blocked ones run
-// nn::BlockedPointwiseConv on their windows' pixels gathered tap by tap, with zeros where a
-// window hangs over the padding: a strided 3x3 from 14x14, a 3x3 with the residual sum, a
-// dilated 3x3, a 5x5, and 48 outputs (panels of 32 and 16); on two threads only the strided
-// one. At batch 2 they stay on oneDNN.
+// KxK convolutions with an output of one 7x7 image and weights of 2 MB or more: at batch 1 the
+// blocked ones run nn::BlockedPointwiseConv on their windows' pixels gathered tap by tap, with
+// zeros where a window hangs over the padding: a strided 3x3 from 14x14, a dilated 3x3 with the
+// residual sum, a 5x5 with 112 outputs (panels of 32 and a last 16); on two threads only the
+// strided one. At batch 2 they stay on oneDNN. (The first, 1x1, convolution reads the plain
+// input, which the kernel does not take.)
 TEST(NchwcLayout, SmallImageWindowConvolutions) {
   Builder b;
-  b.image_input(32, 14, 14);
+  b.image_input(256, 14, 14);
   // Weights of about 1 / sqrt(fan-in), so that the values keep their scale through the layers.
   auto conv = [&](const std::string& x, const std::string& y, int64_t C, int64_t M, int64_t k,
                   int64_t stride, int64_t dilation) {
@@ -392,16 +393,16 @@ TEST(NchwcLayout, SmallImageWindowConvolutions) {
            {attr_ints("pads", {p, p, p, p}), attr_ints("strides", {stride, stride}),
             attr_ints("dilations", {dilation, dilation})});
   };
-  conv("x", "c0", 32, 32, 3, 2, 1);  // 14x14 -> 7x7
+  conv("x", "c0", 256, 256, 1, 1, 1);
   b.node("Relu", {"c0"}, {"r0"});
-  conv("r0", "c1", 32, 32, 3, 1, 1);
-  b.node("Add", {"c1", "r0"}, {"s1"});
-  b.node("Relu", {"s1"}, {"r1"});
-  conv("r1", "c2", 32, 48, 3, 1, 2);
-  b.node("Relu", {"c2"}, {"r2"});
-  conv("r2", "y", 48, 32, 5, 1, 1);
+  conv("r0", "c1", 256, 256, 3, 2, 1);  // 14x14 -> 7x7, 2.4 MB of weights
+  b.node("Relu", {"c1"}, {"r1"});
+  conv("r1", "c2", 256, 256, 3, 1, 2);
+  b.node("Add", {"c2", "r1"}, {"s2"});
+  b.node("Relu", {"s2"}, {"r2"});
+  conv("r2", "y", 256, 112, 5, 1, 1);
   b.model.graph.outputs.push_back({"y", {}, {}});
-  expect_small_image_layers_match(b.model, 400);
+  expect_small_image_layers_match(b.model, 400, 256);
 }
 
 TEST(NchwcLayout, CanBeDisabledByName) {
