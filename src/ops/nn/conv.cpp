@@ -610,7 +610,8 @@ class Conv final : public OpKernel {
       if (threads > 1 && w.strides[0] == 1 && w.strides[1] == 1) return nullptr;
       // Weights that fit L2 are not streamed: oneDNN's kernel is better (DenseNet-121's 3x3
       // layers of 128 -> 32 channels, 147 KB: 63-64 against 69-70 us).
-      if (shape_numel(weights_shape_) * int64_t{sizeof(float)} < kMinWindowWeightBytes) return nullptr;
+      const int64_t weight_bytes = shape_numel(weights_shape_) * int64_t{sizeof(float)};
+      if (weight_bytes < kMinWindowWeightBytes) return nullptr;
     } else {
       for (size_t d = 0; d < w.rank(); ++d) {
         if (w.pad_begin[d] != 0 || w.pad_end[d] != 0) return nullptr;

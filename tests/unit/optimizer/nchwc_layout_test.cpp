@@ -350,7 +350,8 @@ void expect_small_image_layers_match(const ir::Model& m, uint32_t seed, int64_t 
     ASSERT_TRUE(blocked);
     EXPECT_EQ(count(blocked->model(), "NchwcConv"), 4);
     for (int64_t batch : {1, 2, 1}) {
-      expect_same_outputs(*plain, *blocked, {batch, C, 14, 14}, seed + static_cast<uint32_t>(batch));
+      expect_same_outputs(*plain, *blocked, {batch, C, 14, 14},
+                          seed + static_cast<uint32_t>(batch));
     }
   }
 }
