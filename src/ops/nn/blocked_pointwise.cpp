@@ -124,8 +124,7 @@ void BlockedPointwiseConv::run(const float* x, float* y, int64_t P, bool sum,
   // Channel chunks small enough that the image's share, a panel's chunk and the next one stay
   // in L2 together: a 3x3 convolution's gathered input has 9x the channels (ResNet-50's 7x7
   // ones 4608: 0.9 MB of input and 2 x 0.6 MB of panels in one chunk, 1 MB in each of two,
-  // 2.1 -> 1.9 ms a layer in the model).
-  // The partial sums of a chunk wait in y.
+  // 2.1 -> 1.9 ms a layer in the model). The partial sums of a chunk wait in y.
   const int64_t bytes_per_channel = (P + 2 * kPanel) * int64_t{sizeof(float)};
   const int64_t most = std::max<int64_t>(kBlock, kL2Budget / bytes_per_channel / kBlock * kBlock);
   const int64_t chunks = (C + most - 1) / most;

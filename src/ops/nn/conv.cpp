@@ -120,39 +120,10 @@ void conv_forward(const T* X, const T* Wt, const T* B, T* Y, int64_t N, int64_t 
   }
 }
 
-// Conv, and the optimizer's onyx FusedConv: Conv + an activation (`activation`,
-// `activation_params`) and, with a fourth input Z of the output's shape, a residual sum
-// y = act(conv(x) + b + z). Float convolutions with constant weights run through oneDNN
-// (weights packed once per input shape, post-ops inside the primitive); everything else takes
-// the reference path (im2col + GEMM, or the direct depthwise loop) with the post-ops after it.
-//
-// NchwcConv is FusedConv with its output (and Z) in the blocked NCHWc layout (nchwc.h) and its
-// input blocked too unless `input_nchwc` = 0: the layout pass's convolution. With inputs 4 and
-// 5 (W_dw [M, 1, 3, 3], B_dw), a 1x1 NchwcConv is followed by a depthwise 3x3 convolution
-// (padding 1, stride `dw_stride`, then `dw_activation`) in the same primitive: MobileNet's
-// expansion -> depthwise pair, whose wide intermediate tensor then stays in the cache.
-// The pixels a strided 1x1 convolution without padding reads, from a 16-blocked image
-// [C/16, IH, IW, 16] (batch 1) into [C/16, OH, OW, 16].
-std::vector<float> gather_strided_pixels(const Tensor& x, const nn::Window& w) {
-  constexpr int64_t kB = 16;
-  const int64_t blocks = x.dim(1) / kB, IH = w.in[0], IW = w.in[1], OH = w.out[0], OW = w.out[1];
-  const int64_t sh = w.strides[0], sw = w.strides[1];
-  std::vector<float> out(static_cast<size_t>(blocks * OH * OW * kB));
-  const float* src = x.data<float>();
-  for (int64_t cb = 0; cb < blocks; ++cb) {
-    for (int64_t oh = 0; oh < OH; ++oh) {
-      for (int64_t ow = 0; ow < OW; ++ow) {
-        std::memcpy(out.data() + ((cb * OH + oh) * OW + ow) * kB,
-                    src + ((cb * IH + oh * sh) * IW + ow * sw) * kB, kB * sizeof(float));
-      }
-    }
-  }
-  return out;
-}
-
 // The pixels every tap of a 2-D window reads, from a 16-blocked image [C/16, IH, IW, 16]
 // (batch 1) into [taps * C/16, OH, OW, 16] (tap-major, zeros where the window hangs over the
-// padding): a KxK convolution of a small image as one pointwise product over taps * C channels.
+// padding): a KxK convolution of a small image as one pointwise product over taps * C channels,
+// and a strided 1x1 one (ResNet's downsampling) as one over its every s-th pixel.
 std::vector<float> gather_windows(const Tensor& x, const nn::Window& w, const ThreadPool* pool) {
   constexpr int64_t kB = 16;
   const int64_t blocks = x.dim(1) / kB, IH = w.in[0], IW = w.in[1], OH = w.out[0], OW = w.out[1];
@@ -190,6 +161,17 @@ void reorder_taps(const float* src, float* dst, int64_t M, int64_t C, int64_t ta
   }
 }
 
+// Conv, and the optimizer's onyx FusedConv: Conv + an activation (`activation`,
+// `activation_params`) and, with a fourth input Z of the output's shape, a residual sum
+// y = act(conv(x) + b + z). Float convolutions with constant weights run through oneDNN
+// (weights packed once per input shape, post-ops inside the primitive); everything else takes
+// the reference path (im2col + GEMM, or the direct depthwise loop) with the post-ops after it.
+//
+// NchwcConv is FusedConv with its output (and Z) in the blocked NCHWc layout (nchwc.h) and its
+// input blocked too unless `input_nchwc` = 0: the layout pass's convolution. With inputs 4 and
+// 5 (W_dw [M, 1, 3, 3], B_dw), a 1x1 NchwcConv is followed by a depthwise 3x3 convolution
+// (padding 1, stride `dw_stride`, then `dw_activation`) in the same primitive: MobileNet's
+// expansion -> depthwise pair, whose wide intermediate tensor then stays in the cache.
 enum class ConvVariant { kConv, kFused, kNchwc };
 
 class Conv final : public OpKernel {
@@ -295,13 +277,11 @@ class Conv final : public OpKernel {
     if (use_dnnl_ && constant_float_weights && !dw_ && N == 1) {
       const int threads = pool != nullptr ? pool->num_threads() : 1;
       if (const nn::BlockedPointwiseConv* pw = blocked_pointwise(*win, threads)) {
-        // A strided 1x1 one (ResNet's downsampling) reads every s-th pixel, a KxK one every
-        // tap's shifted image: gathered first.
+        // A KxK one reads every tap's shifted image, a strided 1x1 one (ResNet's downsampling)
+        // every s-th pixel: gathered first.
         std::vector<float> gathered;
-        if (win->kernel_numel() != 1) {
+        if (win->kernel_numel() != 1 || win->out_numel() != win->in_numel()) {
           gathered = gather_windows(*x, *win, pool);
-        } else if (win->out_numel() != win->in_numel()) {
-          gathered = gather_strided_pixels(*x, *win);
         }
         pw->run(gathered.empty() ? x->data<float>() : gathered.data(), y.data<float>(),
                 win->out_numel(), z != nullptr, post_.activation, pool);
