@@ -90,6 +90,31 @@ TEST(ThreadPool, CoversTheRangeOnce) {
   for (int h : hits) EXPECT_EQ(h, 1);
 }
 
+// Each thread takes one contiguous range, the t-th thread the t-th range, so that operators run
+// one after the other split their data alike (the calling thread, 0, starts at 0); no more
+// threads than n / grain.
+TEST(ThreadPool, OneRangePerThreadInThreadOrder) {
+  ThreadPool pool(3);
+  std::vector<std::pair<int64_t, int64_t>> range(3, {-1, -1});
+  std::vector<int> calls(3, 0);
+  pool.parallel_for(10, 1, [&](int64_t b, int64_t e) {
+    const int t = omp_get_thread_num();
+    range[static_cast<size_t>(t)] = {b, e};
+    calls[static_cast<size_t>(t)]++;
+  });
+  EXPECT_EQ(range[0], std::make_pair(int64_t{0}, int64_t{3}));
+  EXPECT_EQ(range[1], std::make_pair(int64_t{3}, int64_t{6}));
+  EXPECT_EQ(range[2], std::make_pair(int64_t{6}, int64_t{10}));
+  for (int c : calls) EXPECT_EQ(c, 1);
+  int used = 0;
+  pool.parallel_for(10, 5, [&](int64_t b, int64_t e) {
+#pragma omp atomic
+    used++;
+    EXPECT_EQ(e - b, 5);
+  });
+  EXPECT_EQ(used, 2);
+}
+
 // spread_threads moves the team's threads and pins none of them: afterwards every thread of the
 // team may run on the whole CPU set again, for team sizes below, at and above the CPU count.
 TEST(ThreadPool, SpreadThreadsLeavesNoThreadPinned) {
