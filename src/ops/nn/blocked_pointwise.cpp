@@ -137,10 +137,20 @@ void BlockedPointwiseConv::run(const float* x, float* y, int64_t P, bool sum,
 
   // Each thread takes a contiguous range of panels and walks it for every channel chunk, each
   // step prefetching the next step's weights into L2 while its tiles run.
-  auto work = [&](int64_t p0, int64_t p1) {
+  // Tile i covers pixels [start(i), start(i + 1)).
+  auto tile_start = [&](int64_t i) { return P - P * (tiles - i) / tiles; };
+
+  // A thread's work is a contiguous range [u0, u1) of the (panel, tile) units u = p * tiles + i,
+  // walked for every channel chunk, each panel's step prefetching the thread's next step's
+  // weights into L2 while its tiles run. Whole panels where the threads divide them; otherwise
+  // a panel's tiles are shared between two threads (MobileNetV2's 96 outputs are three panels).
+  auto work = [&](int64_t u0, int64_t u1) {
+    const int64_t p0 = u0 / tiles, p1 = (u1 + tiles - 1) / tiles;
     for (int64_t c0 = 0; c0 < C; c0 += chunk) {
       const int64_t cc = std::min(chunk, C - c0), blocks = cc / kBlock;
       for (int64_t p = p0; p < p1; ++p) {
+        const int64_t i0 = std::max<int64_t>(u0 - p * tiles, 0);
+        const int64_t i1 = std::min<int64_t>(u1 - p * tiles, tiles);
         const float* next = nullptr;
         int64_t next_lines = 0;  // 16-float lines
         if (p + 1 < p1) {
@@ -150,32 +160,32 @@ void BlockedPointwiseConv::run(const float* x, float* y, int64_t P, bool sum,
           next = panel_chunk(p0, c0 + cc);
           next_lines = std::min(chunk, C - c0 - cc) * width_of(p0) / kBlock;
         }
-        const int64_t per_block = ((next_lines + tiles - 1) / tiles + blocks - 1) / blocks;
+        const int64_t steps = i1 - i0;
+        const int64_t per_block = ((next_lines + steps - 1) / steps + blocks - 1) / blocks;
         TileArgs t{nullptr, P,          blocks, panel_chunk(p, c0), floats(bias_) + p * kPanel,
                    nullptr, sum || c0 > 0, c0 + cc == C, &act, nullptr, per_block};
         const auto& table = width_of(p) == kPanel ? kTwoPanelBlocks : kOnePanelBlock;
-        int64_t q0 = 0;
-        for (int64_t i = 0; i < tiles; ++i) {
-          const int64_t rows = (P - q0) / (tiles - i);
+        for (int64_t i = i0; i < i1; ++i) {
+          const int64_t q0 = tile_start(i), rows = tile_start(i + 1) - q0;
           t.x = x + (c0 * P + q0 * kBlock);
           t.y = y + (p * kPanel / kBlock * P + q0) * kBlock;
-          const int64_t first = i * per_block * blocks;
+          const int64_t first = (i - i0) * per_block * blocks;
           t.prefetch = first < next_lines ? next + first * kBlock : nullptr;
           table[static_cast<size_t>(rows)](t);
-          q0 += rows;
         }
       }
     }
   };
-  // One contiguous range per thread (not parallel_for's smaller pieces), so that every step
-  // but a thread's first is prefetched.
-  const int64_t threads = pool != nullptr ? std::min<int64_t>(pool->num_threads(), panels) : 1;
+  // One contiguous range per thread (not smaller pieces), so that every step but a thread's
+  // first is prefetched.
+  const int64_t units = panels * tiles;
+  const int64_t threads = pool != nullptr ? std::min<int64_t>(pool->num_threads(), units) : 1;
   if (threads <= 1) {
-    work(0, panels);
+    work(0, units);
     return;
   }
   parallel_for(pool, threads, 1, [&](int64_t t0, int64_t t1) {
-    for (int64_t t = t0; t < t1; ++t) work(panels * t / threads, panels * (t + 1) / threads);
+    for (int64_t t = t0; t < t1; ++t) work(units * t / threads, units * (t + 1) / threads);
   });
 }
 

@@ -1,6 +1,7 @@
 // nn::BlockedPointwiseConv: the small-image 1x1 convolution kernel of the blocked layout against
 // a double-precision reference, over panel widths (32 and a last 16), pixel counts around its
-// 14-pixel tiles, residual sums, in-register activations, one and two threads, and channel
+// 14-pixel tiles, residual sums, in-register activations, one and two threads (which share a
+// panel's tiles where they do not divide the panels: 16, 80 and 96 outputs), and channel
 // counts it splits in chunks (a 3x3 convolution's gathered windows); and its weights back as
 // they came.
 #include "ops/nn/blocked_pointwise.h"
@@ -71,7 +72,7 @@ void expect_matches_reference(const std::vector<int64_t>& Ms, const std::vector<
 
 TEST(BlockedPointwiseConv, MatchesReference) {
   if (!BlockedPointwiseConv::usable(ActivationSpec{})) GTEST_SKIP() << "needs AVX-512";
-  expect_matches_reference({16, 48, 64}, {16, 48}, {1, 13, 15, 49, 196},
+  expect_matches_reference({16, 48, 64, 80, 96}, {16, 48}, {1, 13, 15, 49, 196},
                            {{Activation::kNone, 0, 0},
                             {Activation::kRelu, 0, 0},
                             {Activation::kClip, 0.f, 0.5f},
@@ -83,7 +84,7 @@ TEST(BlockedPointwiseConv, MatchesReference) {
 // 49: two, of 196: four); the residual and the activation apply once, after the last.
 TEST(BlockedPointwiseConv, ChunksManyChannels) {
   if (!BlockedPointwiseConv::usable(ActivationSpec{})) GTEST_SKIP() << "needs AVX-512";
-  expect_matches_reference({48}, {1296, 4608}, {49, 196},
+  expect_matches_reference({48, 96}, {1296, 4608}, {49, 196},
                            {{Activation::kNone, 0, 0}, {Activation::kRelu, 0, 0}});
 }
 
