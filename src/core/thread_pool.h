@@ -22,7 +22,8 @@ class ThreadPool {
 
   // Calls fn(begin, end) over [0, n) split in one contiguous range per thread, on up to
   // num_threads() threads and no more than n / grain (at least one); the calling thread takes
-  // the first range, thread t the t-th. Blocks until done. A call from inside a parallel region runs inline.
+  // the first range, thread t the t-th. Blocks until done. A call from inside a parallel region
+  // runs inline.
   // An exception thrown by fn is rethrown here (the first one, when several threads throw).
   // Const: the pool is a view of OpenMP's team and holds no state a call changes.
   void parallel_for(int64_t n, int64_t grain,

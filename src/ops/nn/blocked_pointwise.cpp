@@ -135,8 +135,6 @@ void BlockedPointwiseConv::run(const float* x, float* y, int64_t P, bool sum,
     return weights + p * C * kPanel + c0 * width_of(p);
   };
 
-  // Each thread takes a contiguous range of panels and walks it for every channel chunk, each
-  // step prefetching the next step's weights into L2 while its tiles run.
   // Tile i covers pixels [start(i), start(i + 1)).
   auto tile_start = [&](int64_t i) { return P - P * (tiles - i) / tiles; };
 
