@@ -212,6 +212,10 @@ VARIANTS = {
                     ["logits"], "torchvision densenet201, 224x224"),
     "vit_b16": (vit_base, image_input, ["logits"],
                 "ViT-B/16-sized (hidden 768, 12 heads, MLP 3072, 12 layers), 224x224"),
+    "gru_wide": (lambda: LstmTagger(hidden=512, layers=1, cell=nn.GRU), lstm_input,
+                 ["tag_scores"], "1-layer bidirectional GRU tagger (hidden 512), seq 128"),
+    "lstm_deep": (lambda: LstmTagger(hidden=128, layers=3), lstm_input, ["tag_scores"],
+                  "3-layer bidirectional LSTM tagger (hidden 128), seq 128"),
 }
 
 

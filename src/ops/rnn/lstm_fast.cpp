@@ -506,13 +506,23 @@ void PackedRecurrence::pack(const float* r, int64_t gh, int64_t h) {
 
 void PackedRecurrence::multiply(const float* h, int64_t batch, int64_t ldh, float* out, int64_t ldo,
                                 bool backward) const {
-  const float* base = static_cast<const float*>(data_.get());
+  multiply_panels(h, batch, ldh, out, ldo, 0, panels_, backward);
+}
+
+void PackedRecurrence::multiply_panels(const float* h, int64_t batch, int64_t ldh, float* out, int64_t ldo,
+                                       int64_t p0, int64_t p1, bool backward) const {
+  if (p1 <= p0) return;
+  // Panels [p0, p1) are a packed R of their own: (p1 - p0) panels holding the columns from
+  // p0 * kPanel on.
+  const float* base = static_cast<const float*>(data_.get()) + p0 * h_ * kPanel;
+  const int64_t panels = p1 - p0, gh = std::min(gh_ - p0 * kPanel, panels * kPanel);
+  float* o = out + p0 * kPanel;
   if (use_avx512()) {
-    multiply_avx512(base, panels_, h_, gh_, h, batch, ldh, out, ldo, backward);
+    multiply_avx512(base, panels, h_, gh, h, batch, ldh, o, ldo, backward);
   } else if (use_avx2()) {
-    multiply_avx2(base, panels_, h_, gh_, h, batch, ldh, out, ldo, backward);
+    multiply_avx2(base, panels, h_, gh, h, batch, ldh, o, ldo, backward);
   } else {
-    multiply_portable(base, panels_, h_, gh_, h, batch, ldh, out, ldo, backward);
+    multiply_portable(base, panels, h_, gh, h, batch, ldh, o, ldo, backward);
   }
 }
 

@@ -27,6 +27,12 @@ class PackedRecurrence {
   // `backward` walks the panels last to first (same results): alternating it from step to step
   // starts each step on the panels the previous one left in L2, as R is larger than L2.
   void multiply(const float* h, int64_t batch, int64_t ldh, float* out, int64_t ldo, bool backward = false) const;
+  // The same for the columns of panels [p0, p1) only (out's other columns untouched): threads
+  // sharing one direction's step each take a range.
+  void multiply_panels(const float* h, int64_t batch, int64_t ldh, float* out, int64_t ldo, int64_t p0,
+                       int64_t p1, bool backward = false) const;
+  int64_t panels() const { return panels_; }
+  size_t bytes() const { return static_cast<size_t>(panels_ * h_ * kPanel) * sizeof(float); }
 
  private:
   int64_t gh_ = 0, h_ = 0, panels_ = 0;

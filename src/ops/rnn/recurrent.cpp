@@ -363,7 +363,8 @@ class Recurrent final : public OpKernel {
   // its own thread, its input projection for every step as one product, then each step a
   // product with the packed R and the fused cell update, with no allocation per step. One
   // parallel region per layer: a thread woken once, not for the projection and again for the
-  // recurrence (which costs milliseconds when the machine is busy).
+  // recurrence (which costs milliseconds when the machine is busy). Where R outgrows a core's
+  // L2 at one or two batch rows, the threads share each step instead (split_directions).
   void run_fast(KernelContext& ctx, const Problem<float>& pb, float* y, std::vector<float>& hT,
                 std::vector<float>& cT) const {
     const int64_t H = pb.hidden, GH = G * H;
@@ -375,16 +376,44 @@ class Recurrent final : public OpKernel {
       for (int d = 0; d < D; ++d) local[d].pack(pb.r.data + d * GH * H, GH, H);
       packs = local.data();
     }
-    parallel_for(ctx.pool(), D, 1, [&](int64_t d0, int64_t d1) {
+    const ThreadPool* pool = ctx.pool();
+    if (split_directions(pool, pb, packs[0])) {
+      for (int d = 0; d < D; ++d) {
+        if constexpr (K == Cell::kLstm) {
+          lstm_direction_fast(pb, d, packs[d], y, hT, cT, pool);
+        } else {
+          gru_direction_fast(pb, d, packs[d], y, hT, pool);
+        }
+      }
+      return;
+    }
+    parallel_for(pool, D, 1, [&](int64_t d0, int64_t d1) {
       for (int64_t d = d0; d < d1; ++d) {
         if constexpr (K == Cell::kLstm) {
-          lstm_direction_fast(pb, static_cast<int>(d), packs[d], y, hT, cT);
+          lstm_direction_fast(pb, static_cast<int>(d), packs[d], y, hT, cT, nullptr);
         } else {
-          gru_direction_fast(pb, static_cast<int>(d), packs[d], y, hT);
+          gru_direction_fast(pb, static_cast<int>(d), packs[d], y, hT, nullptr);
         }
       }
     });
   }
+
+  // Whether the threads share each direction's steps (each a range of R's panels, one
+  // direction after the other) instead of taking a direction each. Where one direction's R
+  // is larger than a core's L2 (hidden 512: 3-4 MB against 2 MB) but a thread's share is not,
+  // every step reads that share from L2 instead of streaming all of R from memory, which pays
+  // for a synchronisation per step; also where there are more threads than directions. Only
+  // for a few batch rows: with more, each panel's reads serve enough rows.
+  static bool split_directions(const ThreadPool* pool, const Problem<float>& pb,
+                               const rnn::PackedRecurrence& pack) {
+    if (pool == nullptr || pool->num_threads() < 2 || pb.batch > kMaxSplitRows) return false;
+    const size_t bytes = pack.bytes();
+    if (bytes < kMinSplitBytes || pack.panels() < 2 * pool->num_threads()) return false;
+    return pb.dirs < pool->num_threads() || bytes > kCoreCacheBytes;
+  }
+  static constexpr int64_t kMaxSplitRows = 2;
+  static constexpr size_t kMinSplitBytes = size_t{512} << 10;
+  static constexpr size_t kCoreCacheBytes = size_t{3} << 19;  // 1.5 MB of a 2 MB L2
 
   // out[rows, cols] = x[rows, depth] w[cols, depth]^T with oneDNN's sgemm: it runs on our OpenMP team (one thread
   // inside the directions' parallel region), where the pthread OpenBLAS Debian ships would
@@ -401,8 +430,9 @@ class Recurrent final : public OpKernel {
 
   // One direction: X W^T for every step (the gates' input parts; the cell adds the biases, so
   // no pass over this buffer, 4 MB at batch 8), then the recurrence.
+  // `split`: the pool whose threads share each step's product (split_directions), else null.
   void lstm_direction_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, float* y,
-                           std::vector<float>& hT, std::vector<float>& cT) const {
+                           std::vector<float>& hT, std::vector<float>& cT, const ThreadPool* split) const {
     const int64_t S = pb.seq, B = pb.batch, H = pb.hidden, I = pb.input, GH = 4 * H;
     std::unique_ptr<float[]> xw(new float[static_cast<size_t>(S * B * GH)]);
     project_inputs(S * B, GH, I, pb.x.data, pb.w.data + d * GH * I, xw.get());
@@ -416,7 +446,7 @@ class Recurrent final : public OpKernel {
     cell.clip = attrs_.clip;
     cell.input_forget = input_forget_;
     float* c = cT.data() + d * B * H;
-    recur_fast(pb, d, pack, xw.get(), GH, y, hT, [&](int64_t b, const float* x, const float* r, const float*, float* hb) {
+    recur_fast(pb, d, pack, split, xw.get(), GH, y, hT, [&](int64_t b, const float* x, const float* r, const float*, float* hb) {
       rnn::lstm_cell(cell, x, r, c + b * H, hb);
     });
   }
@@ -429,18 +459,29 @@ class Recurrent final : public OpKernel {
   // the next step; otherwise h is updated in place in hT (finished rows keep their state) and
   // copied to Y.
   template <typename Cell>
-  void recur_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, const float* xw, int64_t GH,
-                  float* y, std::vector<float>& hT, const Cell& cell) const {
+  void recur_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, const ThreadPool* split,
+                  const float* xw, int64_t GH, float* y, std::vector<float>& hT, const Cell& cell) const {
     const int64_t S = pb.seq, B = pb.batch, H = pb.hidden;
     const int D = pb.dirs;
     const bool reverse = reversed(d);
     float* h = hT.data() + d * B * H;
     std::vector<float> hr(static_cast<size_t>(B * GH));
+    // h R^T, by the split pool's threads each over its range of panels (the same range every
+    // step, so it stays in that core's L2) or on this thread.
+    auto multiply = [&](const float* hp, bool backward) {
+      if (split == nullptr) {
+        pack.multiply(hp, B, H, hr.data(), GH, backward);
+        return;
+      }
+      parallel_for(split, pack.panels(), 1, [&](int64_t p0, int64_t p1) {
+        pack.multiply_panels(hp, B, H, hr.data(), GH, p0, p1, backward);
+      });
+    };
     const bool all_full = std::all_of(pb.lens.begin(), pb.lens.end(), [&](int64_t l) { return l == S; });
     if (all_full) {
       const float* h_prev = h;
       for (int64_t s = 0; s < S; ++s) {
-        pack.multiply(h_prev, B, H, hr.data(), GH, s % 2 == 1);
+        multiply(h_prev, s % 2 == 1);
         const int64_t t = reverse ? S - 1 - s : s;
         float* yt = y + (t * D + d) * B * H;
         for (int64_t b = 0; b < B; ++b) cell(b, xw + (t * B + b) * GH, hr.data() + b * GH, h_prev + b * H, yt + b * H);
@@ -450,7 +491,7 @@ class Recurrent final : public OpKernel {
       return;
     }
     for (int64_t s = 0; s < S; ++s) {
-      pack.multiply(h, B, H, hr.data(), GH, s % 2 == 1);
+      multiply(h, s % 2 == 1);
       for (int64_t b = 0; b < B; ++b) {
         if (s >= pb.lens[b]) continue;
         const int64_t t = reverse ? pb.lens[b] - 1 - s : s;
@@ -463,7 +504,7 @@ class Recurrent final : public OpKernel {
 
   // One GRU direction (linear_before_reset = 1), as lstm_direction_fast.
   void gru_direction_fast(const Problem<float>& pb, int d, const rnn::PackedRecurrence& pack, float* y,
-                          std::vector<float>& hT) const {
+                          std::vector<float>& hT, const ThreadPool* split) const {
     const int64_t S = pb.seq, B = pb.batch, H = pb.hidden, I = pb.input, GH = 3 * H;
     std::unique_ptr<float[]> xw(new float[static_cast<size_t>(S * B * GH)]);
     project_inputs(S * B, GH, I, pb.x.data, pb.w.data + d * GH * I, xw.get());
@@ -477,7 +518,7 @@ class Recurrent final : public OpKernel {
     cell.wbh = wb + 2 * H;
     cell.rbh = rb + 2 * H;
     cell.clip = attrs_.clip;
-    recur_fast(pb, d, pack, xw.get(), GH, y, hT,
+    recur_fast(pb, d, pack, split, xw.get(), GH, y, hT,
                [&](int64_t, const float* x, const float* r, const float* h_prev, float* hb) {
                  rnn::gru_cell(cell, x, r, h_prev, hb);
     });

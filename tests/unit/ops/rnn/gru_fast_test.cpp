@@ -134,6 +134,13 @@ void check(const Case& c, std::mt19937& rng) {
 class GruFastIsa : public test::IsaCapTest {};
 ONYX_INSTANTIATE_ISAS(GruFastIsa);
 
+// Hidden 384: at two threads and one or two batch rows the threads share each step's product,
+// a range of R's panels each, one direction after the other (the check runs 1 and 2 threads).
+TEST_P(GruFastIsa, WideHiddenSharesEachStepAmongThreads) {
+  std::mt19937 rng(13);
+  test::for_each_shared_step_case<Case>(384, [&](const Case& c) { check(c, rng); });
+}
+
 TEST_P(GruFastIsa, MatchesFormulaEveryDirectionAndBatch) {
   std::mt19937 rng(7);
   for (const std::string dir : {"forward", "reverse", "bidirectional"}) {

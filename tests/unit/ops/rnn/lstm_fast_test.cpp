@@ -150,6 +150,13 @@ void check(const Case& c, std::mt19937& rng) {
 class LstmFastIsa : public test::IsaCapTest {};
 ONYX_INSTANTIATE_ISAS(LstmFastIsa);
 
+// Hidden 320: at two threads and one or two batch rows the threads share each step's product,
+// a range of R's panels each, one direction after the other (the check runs 1 and 2 threads).
+TEST_P(LstmFastIsa, WideHiddenSharesEachStepAmongThreads) {
+  std::mt19937 rng(11);
+  test::for_each_shared_step_case<Case>(320, [&](const Case& c) { check(c, rng); });
+}
+
 TEST_P(LstmFastIsa, MatchesFormulaEveryDirectionAndBatch) {
   std::mt19937 rng(3);
   for (const std::string dir : {"forward", "reverse", "bidirectional"}) {

@@ -64,4 +64,24 @@ inline void expect_close_to(const float* got, size_t n, const std::vector<double
   }
 }
 
+// Every direction, one and two batch rows, full sequences and sequence lengths with initial
+// state, at `hidden`: with one direction's R over 1.5 MB, two threads share each step's product
+// there (split_directions in recurrent.cpp).
+template <typename Case, typename Check>
+void for_each_shared_step_case(int64_t hidden, const Check& check) {
+  for (const std::string dir : {"forward", "reverse", "bidirectional"}) {
+    for (int64_t batch : {1, 2}) {
+      for (const bool partial : {false, true}) {
+        Case c;
+        c.direction = dir;
+        c.batch = batch;
+        c.hidden = hidden;
+        c.seq = 4;
+        c.lens = c.initial = partial;
+        check(c);
+      }
+    }
+  }
+}
+
 }  // namespace onyx::test
