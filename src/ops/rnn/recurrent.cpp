@@ -376,25 +376,20 @@ class Recurrent final : public OpKernel {
       for (int d = 0; d < D; ++d) local[d].pack(pb.r.data + d * GH * H, GH, H);
       packs = local.data();
     }
+    auto direction = [&](int d, const ThreadPool* split) {
+      if constexpr (K == Cell::kLstm) {
+        lstm_direction_fast(pb, d, packs[d], y, hT, cT, split);
+      } else {
+        gru_direction_fast(pb, d, packs[d], y, hT, split);
+      }
+    };
     const ThreadPool* pool = ctx.pool();
     if (split_directions(pool, pb, packs[0])) {
-      for (int d = 0; d < D; ++d) {
-        if constexpr (K == Cell::kLstm) {
-          lstm_direction_fast(pb, d, packs[d], y, hT, cT, pool);
-        } else {
-          gru_direction_fast(pb, d, packs[d], y, hT, pool);
-        }
-      }
+      for (int d = 0; d < D; ++d) direction(d, pool);
       return;
     }
     parallel_for(pool, D, 1, [&](int64_t d0, int64_t d1) {
-      for (int64_t d = d0; d < d1; ++d) {
-        if constexpr (K == Cell::kLstm) {
-          lstm_direction_fast(pb, static_cast<int>(d), packs[d], y, hT, cT, nullptr);
-        } else {
-          gru_direction_fast(pb, static_cast<int>(d), packs[d], y, hT, nullptr);
-        }
-      }
+      for (int64_t d = d0; d < d1; ++d) direction(static_cast<int>(d), nullptr);
     });
   }
 
