@@ -462,12 +462,8 @@ class Recurrent final : public OpKernel {
     float* h = hT.data() + d * B * H;
     std::vector<float> hr(static_cast<size_t>(B * GH));
     // h R^T, by the split pool's threads each over its range of panels (the same range every
-    // step, so it stays in that core's L2) or on this thread.
+    // step, so it stays in that core's L2), or all panels on this thread when split is null.
     auto multiply = [&](const float* hp, bool backward) {
-      if (split == nullptr) {
-        pack.multiply(hp, B, H, hr.data(), GH, backward);
-        return;
-      }
       parallel_for(split, pack.panels(), 1, [&](int64_t p0, int64_t p1) {
         pack.multiply_panels(hp, B, H, hr.data(), GH, p0, p1, backward);
       });
