@@ -42,6 +42,16 @@ tag activation_tag(size_t spatial_rank, ConvLayout layout) {
   return plain_tag(spatial_rank);
 }
 
+// Whether groups of `channels` channels each start at a block boundary of `layout`.
+bool fits_blocks(int64_t channels, ConvLayout layout) {
+  switch (layout) {
+    case ConvLayout::kPlain: return true;
+    case ConvLayout::kBlocked8: return channels % 8 == 0;
+    case ConvLayout::kBlocked16: return channels % 16 == 0;
+  }
+  return true;
+}
+
 // Winograd's memory limits: its transformed weights stay for the session's life, one copy per
 // convolution, while its tile scratchpad is a RunBuffer shared by every convolution a thread
 // runs (only the largest counts), so the two have separate caps.
@@ -118,13 +128,20 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
     im.user_src = memory::desc(src, dt::f32, activation_tag(w.rank(), src_layout));
     im.user_dst = memory::desc(dst, dt::f32, activation_tag(w.rank(), dst_layout));
     // A blocked side is fixed (the graph around it expects that layout); a plain one lets
-    // oneDNN choose, reordering inside run() when it chooses something else.
-    const memory::desc any_src =
-        src_layout != ConvLayout::kPlain ? im.user_src : memory::desc(src, dt::f32, tag::any);
+    // oneDNN choose, reordering inside run() when it chooses something else. So does a
+    // grouped convolution whose groups share blocks: oneDNN has no fast kernel for it in the
+    // graph's layout (ResNeXt's groups of 4 or 8 channels in nChw16c took its reference
+    // kernel, half a second a layer) but has one in narrower blocks.
+    const bool groups_split_blocks =
+        grouped && !(C == G && M == G) &&
+        (!fits_blocks(C / G, src_layout) || !fits_blocks(M / G, dst_layout));
+    const memory::desc any_src = src_layout != ConvLayout::kPlain && !groups_split_blocks
+                                     ? im.user_src
+                                     : memory::desc(src, dt::f32, tag::any);
     // The convolution's own output; with a depthwise post-op, that of the depthwise one is
     // the primitive's.
     const memory::desc any_dst =
-        dst_layout != ConvLayout::kPlain
+        dst_layout != ConvLayout::kPlain && !groups_split_blocks
             ? memory::desc(dims.dst, dt::f32, activation_tag(w.rank(), dst_layout))
             : memory::desc(dims.dst, dt::f32, tag::any);
     const memory::desc any_wei(wei, dt::f32, tag::any), bias_md({M}, dt::f32, tag::x);
