@@ -185,6 +185,7 @@ class Conv final : public OpKernel {
       ONYX_ASSIGN_OR_RETURN(int64_t blocked_in, info.attr_int("input_nchwc", 1));
       input_blocked_ = blocked_in != 0;
       ONYX_ASSIGN_OR_RETURN(block_, info.attr_int("block", 8));
+      ONYX_ASSIGN_OR_RETURN(max_winograd_ratio_, info.attr_int("max_winograd_ratio", -1));
       if (!nn::valid_nchwc_block(block_)) {
         return info.error(StatusCode::kInvalidArgument, "block must be 8 or 16, got ", block_);
       }
@@ -489,7 +490,8 @@ class Conv final : public OpKernel {
     if (nchwc_) {  // the layout pass's convolutions: blocked, and Winograd where it applies
       options.src_layout = input_blocked_ ? blocked_layout() : nn::ConvLayout::kPlain;
       options.dst_layout = blocked_layout();
-      options.allow_winograd = !dw_;
+      options.allow_winograd = max_winograd_ratio_ != 0 && !dw_;
+      options.max_winograd_ratio = max_winograd_ratio_;
     }
     nn::PostOps post = post_;
     Tensor plain;  // holds the weights while create() packs them
@@ -635,6 +637,8 @@ class Conv final : public OpKernel {
   bool nchwc_;
   bool input_blocked_ = false;
   int64_t block_ = 8;
+  // NchwcConv's `max_winograd_ratio`: the layout pass's memory budget for Winograd's weights.
+  int64_t max_winograd_ratio_ = -1;
   nn::WindowAttrs attrs_;
   int64_t group_ = 1;
   nn::PostOps post_;

@@ -178,7 +178,10 @@ Result<std::shared_ptr<const DnnlConvolution>> DnnlConvolution::create(
         for (auto d : wei) plain_weights *= static_cast<size_t>(d);
         const size_t wino_weights = wino.weights_desc().get_size();
         const size_t extra = wino_weights > plain_weights ? wino_weights - plain_weights : 0;
-        if (extra <= kWinogradExtraWeightBytes &&
+        const bool within_ratio = options.max_winograd_ratio < 0 ||
+                                  wino_weights <= static_cast<size_t>(options.max_winograd_ratio) *
+                                                      plain_weights;
+        if (within_ratio && extra <= kWinogradExtraWeightBytes &&
             wino.scratchpad_desc().get_size() <= kWinogradScratchBytes) {
           im.pd = std::move(wino);
           made = true;

@@ -23,6 +23,9 @@ struct ConvOptions {
   ConvLayout src_layout = ConvLayout::kPlain;
   ConvLayout dst_layout = ConvLayout::kPlain;
   bool allow_winograd = false;  // use it where oneDNN implements it
+  // ... where its transformed weights take at most this many times the plain ones' bytes
+  // (-1: any; Winograd takes 16/9 with the 2x2 tiles of one image, 4x with 4x4 tiles).
+  int64_t max_winograd_ratio = -1;
 };
 
 // A depthwise 3x3 convolution (padding 1 on every side) run on the convolution's output inside

@@ -406,6 +406,44 @@ TEST(NchwcLayout, SmallImageWindowConvolutions) {
   expect_small_image_layers_match(b.model, 400, 256);
 }
 
+// Winograd's transformed weights (up to 4x the plain ones, kept beside them) are budgeted at
+// the model's float weight bytes, largest images first: here five 3x3 convolutions of equal
+// weights W (the budget a little over 5 W): the 28x28 one may take 4 W, the first 14x14 one 2 W
+// (4 W more would not fit), the next ones none; the strided one is no candidate. The outputs
+// match the plain graph's at batch 1 and 8 either way.
+TEST(NchwcLayout, WinogradWeightsStayWithinTheModelsWeightBytes) {
+  Builder b;
+  b.image_input(64, 28, 28);
+  const float r = 1.5f / std::sqrt(64.f * 9.f);  // keeps the values' scale through the layers
+  auto conv = [&](const std::string& x, const std::string& y, int64_t stride) {
+    b.node("Conv", {x, b.weight({64, 64, 3, 3}, -r, r), b.weight({64})}, {y},
+           {attr_ints("pads", {1, 1, 1, 1}), attr_ints("strides", {stride, stride})});
+  };
+  conv("x", "c1", 1);
+  b.node("Relu", {"c1"}, {"r1"});
+  conv("r1", "c2", 2);  // 28x28 -> 14x14
+  b.node("Relu", {"c2"}, {"r2"});
+  conv("r2", "c3", 1);
+  b.node("Relu", {"c3"}, {"r3"});
+  conv("r3", "c4", 1);
+  b.node("Relu", {"c4"}, {"r4"});
+  conv("r4", "y", 1);
+  b.model.graph.outputs.push_back({"y", {}, {}});
+  auto plain = load(b.model, 0);
+  auto blocked = load(b.model, 3);
+  ASSERT_TRUE(plain && blocked);
+  std::vector<int64_t> ratios;  // per NchwcConv, in graph order; -1 without the attribute
+  for (const auto& n : blocked->model().graph.nodes) {
+    if (n.op_type != "NchwcConv") continue;
+    const ir::Attribute* a = n.find_attribute("max_winograd_ratio");
+    ratios.push_back(a != nullptr ? a->i : -1);
+  }
+  EXPECT_EQ(ratios, (std::vector<int64_t>{-1, -1, 2, 0, 0}));
+  for (const int64_t batch : {1, 8}) {
+    expect_same_outputs(*plain, *blocked, {batch, 64, 28, 28}, 500 + static_cast<uint32_t>(batch));
+  }
+}
+
 TEST(NchwcLayout, CanBeDisabledByName) {
   auto unoptimized = load(small_cnn(), 0);  // typed by shape inference, not rewritten
   ASSERT_TRUE(unoptimized);

@@ -353,6 +353,27 @@ TEST(NchwcGroupedConv, GroupsNarrowerThanABlockGetAnOptimizedKernel) {
   }
 }
 
+// max_winograd_ratio bounds the transformed weights: at 8 images oneDNN's Winograd takes 4x the
+// plain weights (4x4 tiles), so a bound of 2 means the direct algorithm; without a bound it
+// is Winograd where oneDNN has it.
+TEST(NchwcGroupedConv, WinogradStaysWithinItsWeightRatio) {
+  if (!nn::dnnl_available()) GTEST_SKIP() << "no oneDNN";
+  const int64_t N = 8, C = 64, H = 14;
+  nn::Window win{{H, H}, {3, 3}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, {H, H}};
+  Tensor w = random_float({C, C, 3, 3}, 81), b = random_float({C}, 82);
+  auto make = [&](int64_t ratio) {
+    nn::ConvOptions opt{nn::ConvLayout::kBlocked16, nn::ConvLayout::kBlocked16, true, ratio};
+    return nn::DnnlConvolution::create(N, C, C, 1, win, w.data<float>(), b.data<float>(), {},
+                                       opt);
+  };
+  auto any = make(-1), bounded = make(2);
+  ASSERT_TRUE(any.ok() && bounded.ok());
+  const std::string unbounded_impl = (*any)->implementation();
+  if (unbounded_impl.find("wino") == std::string::npos) GTEST_SKIP() << "no Winograd here";
+  EXPECT_EQ(std::string((*bounded)->implementation()).find("wino"), std::string::npos)
+      << (*bounded)->implementation();
+}
+
 // Without constant weights there is no oneDNN primitive: the reference path (unblock, convolve,
 // block) must give the same result.
 TEST_P(Nchwc, ConvWithRuntimeWeightsTakesTheReferencePath) {
