@@ -279,9 +279,31 @@ bool pretranspose_gemm_weights(RewriteContext& ctx, int i) {
   return true;
 }
 
+// MatMul(A, B) with a constant 2-D float B and nothing left to fuse -> FusedMatMul, whose B is
+// packed once at load, where MatMul's sgemm packs it on every call: GPT-2's LM head (B of 768
+// x 50257, 154 MB) over 32 tokens 35.9 -> 26.7 ms. At level 3, after the level-2 fusions have
+// taken every MatMul with a bias, scale or activation.
+bool pack_constant_matmul(RewriteContext& ctx, int i) {
+  const ir::Node& n = ctx.node(i);
+  if (!n.domain.empty() || n.inputs.size() != 2 || n.outputs.size() != 1) return false;
+  // (A has B's type; its own may not be recorded after earlier fusions. FusedMatMul takes a
+  // 1-D A as MatMul does.)
+  const Tensor* b = ctx.constant(n.inputs[1]);
+  if (b == nullptr || b->dtype() != DataType::kFloat || b->rank() != 2) return false;
+  ctx.edit_node(i, [&](ir::Node& m) {
+    m.op_type = "FusedMatMul";
+    m.domain = kOnyxDomain;
+    m.opset = 1;
+    m.attributes.clear();
+  });
+  ctx.import_domain(kOnyxDomain, 1);
+  return true;
+}
+
 }  // namespace
 
 void add_matmul_fusion_rules(std::vector<RewriteRule>& rules) {
+  rules.push_back({"pack_constant_matmul", kLayout, {"MatMul"}, pack_constant_matmul});
   rules.push_back({"pretranspose_gemm_weights", kExtended, {"Gemm", "onyx:FusedMatMul"},
                    pretranspose_gemm_weights});
   rules.push_back({"gemm_to_fused_matmul", kExtended, {"Gemm"}, gemm_to_fused_matmul});

@@ -270,6 +270,28 @@ TEST(Optimizer, GemmWithConstantWeightsBecomesFusedMatMul) {
                                 {"rb", Value(random_tensor({5, 4}, 58))}}, 2);
 }
 
+// At level 3 a MatMul with a constant 2-D B and nothing to fuse (GPT-2's LM head) becomes
+// FusedMatMul, whose B is packed at load; 3-D A, 1-D A, and a runtime B (stays a MatMul) give
+// the same results. Level 2 leaves them MatMul.
+TEST(Optimizer, MatMulWithConstantWeightsIsPackedAtLevel3) {
+  ModelBuilder b;
+  b.input("x", {2, 3, 5}).input("v", {5}).input("rb", {5, 4});
+  b.output("y1").output("y2").output("y3");
+  b.constant("w", random_tensor({5, 4}, 61));
+  b.node("MatMul", {"x", "w"}, {"y1"});
+  b.node("MatMul", {"v", "w"}, {"y2"});
+  b.node("MatMul", {"x", "rb"}, {"y3"});
+  ir::Model m2 = b.model, m3 = b.model;
+  optimize(m2, 2);
+  EXPECT_EQ(count_op(m2, "MatMul"), 3);
+  const auto report = optimize(m3, 3);
+  EXPECT_EQ(count_op(m3, "FusedMatMul"), 2) << report.to_string();
+  EXPECT_EQ(count_op(m3, "MatMul"), 1) << report.to_string();
+  expect_same_results(b.model, {{"x", Value(random_tensor({2, 3, 5}, 62))},
+                                {"v", Value(random_tensor({5}, 63))},
+                                {"rb", Value(random_tensor({5, 4}, 64))}}, 3);
+}
+
 // HardSwish after a conv, and x * HardSigmoid(x) with HardSwish's constants (how PyTorch
 // exports it below opset 14), become FusedConv's HardSwish; at level 3 oneDNN applies it
 // (its post-op must agree with ONNX's definition on both clipped ends).
