@@ -112,10 +112,10 @@ class LstmTagger(nn.Module):
         return self.classify(out)
 
 
-def vision_transformer(heads, hidden, mlp):
-    """torchvision's VisionTransformer, 224x224, patch 16, 12 layers, of the given widths."""
+def vision_transformer(heads, hidden, mlp, patch=16):
+    """torchvision's VisionTransformer, 224x224, 12 layers, of the given widths and patch size."""
     from torchvision.models.vision_transformer import VisionTransformer
-    model = VisionTransformer(image_size=224, patch_size=16, num_layers=12, num_heads=heads,
+    model = VisionTransformer(image_size=224, patch_size=patch, num_layers=12, num_heads=heads,
                               hidden_dim=hidden, mlp_dim=mlp, num_classes=1000)
     # torchvision zero-initialises the classification head, which would make every logit 0 and
     # the benchmark's output check compare zeros with zeros.
@@ -216,6 +216,10 @@ VARIANTS = {
                  ["tag_scores"], "1-layer bidirectional GRU tagger (hidden 512), seq 128"),
     "lstm_deep": (lambda: LstmTagger(hidden=128, layers=3), lstm_input, ["tag_scores"],
                   "3-layer bidirectional LSTM tagger (hidden 128), seq 128"),
+    "resnext50": (lambda: torchvision.models.resnext50_32x4d(weights=None), image_input,
+                  ["logits"], "torchvision resnext50_32x4d (grouped 3x3 convolutions), 224x224"),
+    "vit_b32": (lambda: vision_transformer(12, 768, 3072, patch=32), image_input, ["logits"],
+                "ViT-B/32-sized (50 tokens: products of 50 rows), 224x224"),
 }
 
 
