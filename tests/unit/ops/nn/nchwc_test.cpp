@@ -228,6 +228,7 @@ TEST_P(Nchwc, ConvMatchesConvInEveryInputLayout) {
       // ResNeXt's: groups of 4 channels, several in one block (oneDNN's own layout inside).
       {64, 64, 16, {attr_ints("pads", {1, 1, 1, 1})}},
       {32, 64, 4, {attr_ints("strides", {2, 2})}},
+      {32, 64, 32, {attr_ints("pads", {1, 1, 1, 1})}},  // depthwise, two outputs a channel
   };
   uint32_t seed = 40;
   for (const auto& c : cases) {
@@ -342,13 +343,15 @@ TEST(NchwcGroupedConv, GroupsNarrowerThanABlockGetAnOptimizedKernel) {
                                              b.data<float>(), {}, opt);
     ASSERT_TRUE(dense.ok()) << dense.status().to_string();
     if (is_reference((*dense)->implementation())) GTEST_SKIP() << "no optimized kernel here";
-    for (const int64_t groups : {32, 16}) {
-      Tensor w = random_float({C, C / groups, 3, 3}, 73);
-      auto grouped = nn::DnnlConvolution::create(1, C, C, groups, win, w.data<float>(),
-                                                 b.data<float>(), {}, opt);
+    // 32 groups of 4 channels, 16 of 8, and a depthwise one with two outputs a channel.
+    for (const auto& [groups, M] : {std::pair<int64_t, int64_t>{32, C}, {16, C}, {C, 2 * C}}) {
+      Tensor w = random_float({M, C / groups, 3, 3}, 73);
+      Tensor bm = random_float({M}, 74);
+      auto grouped = nn::DnnlConvolution::create(1, C, M, groups, win, w.data<float>(),
+                                                 bm.data<float>(), {}, opt);
       ASSERT_TRUE(grouped.ok()) << grouped.status().to_string();
       EXPECT_FALSE(is_reference((*grouped)->implementation()))
-          << groups << " groups: " << (*grouped)->implementation();
+          << groups << " groups, " << M << " outputs: " << (*grouped)->implementation();
     }
   }
 }
