@@ -11,20 +11,9 @@ namespace onyx::opt {
 
 namespace {
 
-int64_t int_attr(const ir::Node& n, const char* name, int64_t fallback) {
-  const ir::Attribute* a = n.find_attribute(name);
-  return a != nullptr ? a->i : fallback;
-}
-
-// The attribute's ints, or `fallback` where absent.
-std::vector<int64_t> ints_attr(const ir::Node& n, const char* name, std::vector<int64_t> fallback) {
-  const ir::Attribute* a = n.find_attribute(name);
-  return a != nullptr ? a->ints : fallback;
-}
-
-bool all_equal(const std::vector<int64_t>& v, int64_t x) {
-  return std::all_of(v.begin(), v.end(), [x](int64_t e) { return e == x; });
-}
+using rules::all_equal;
+using rules::int_attr;
+using rules::ints_attr;
 
 bool auto_pad_unset(const ir::Node& n) {
   const ir::Attribute* a = n.find_attribute("auto_pad");

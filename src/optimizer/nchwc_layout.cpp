@@ -491,7 +491,11 @@ class Pass {
       if (n.op_type != "NchwcConv" || n.domain != kOnyxDomain || n.inputs.size() > 4) continue;
       const Tensor* w = constant(n.inputs[1]);
       if (w == nullptr || w->rank() != 4 || w->dim(2) != 3 || w->dim(3) != 3) continue;
-      if (!all_ones(n, "strides") || !all_ones(n, "dilations") || !all_ones(n, "group")) continue;
+      if (!rules::all_equal(rules::ints_attr(n, "strides", {1}), 1) ||
+          !rules::all_equal(rules::ints_attr(n, "dilations", {1}), 1) ||
+          rules::int_attr(n, "group", 1) != 1) {
+        continue;
+      }
       int64_t pixels = 0;  // unknown image sizes rank last
       if (const auto* d = dims(n.outputs[0]); d != nullptr && d->size() == 4 &&
                                               (*d)[2].is_known() && (*d)[3].is_known()) {
@@ -513,13 +517,6 @@ class Pass {
         c.node->attributes.push_back(rules::make_int_attr("max_winograd_ratio", ratio));
       }
     }
-  }
-  // Whether the node's integer attribute `name` is absent or all ones.
-  static bool all_ones(const ir::Node& n, const char* name) {
-    const ir::Attribute* a = n.find_attribute(name);
-    if (a == nullptr) return true;
-    if (a->ints.empty()) return a->i == 1;
-    return std::all_of(a->ints.begin(), a->ints.end(), [](int64_t v) { return v == 1; });
   }
 
   void drop_unread_initializers() {

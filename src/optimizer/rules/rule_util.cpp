@@ -86,6 +86,21 @@ bool scalar_value(const Tensor* t, double& v) {
   return true;
 }
 
+int64_t int_attr(const ir::Node& n, const char* name, int64_t fallback) {
+  const ir::Attribute* a = n.find_attribute(name);
+  return a != nullptr ? a->i : fallback;
+}
+
+std::vector<int64_t> ints_attr(const ir::Node& n, const char* name,
+                               std::vector<int64_t> fallback) {
+  const ir::Attribute* a = n.find_attribute(name);
+  return a != nullptr ? a->ints : fallback;
+}
+
+bool all_equal(const std::vector<int64_t>& v, int64_t x) {
+  return std::all_of(v.begin(), v.end(), [x](int64_t e) { return e == x; });
+}
+
 ir::Attribute make_int_attr(const std::string& name, int64_t v) {
   ir::Attribute a;
   a.name = name;

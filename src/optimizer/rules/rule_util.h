@@ -28,6 +28,12 @@ bool scalar_value(const Tensor* t, double& v);
 // name (ONNX gives one dim_param one value throughout a model), so batch-dynamic models match.
 bool same_shape(const ir::TypeInfo* a, const ir::TypeInfo* b);
 
+// An int attribute's value, or `fallback` where absent; an ints attribute's values likewise.
+int64_t int_attr(const ir::Node& n, const char* name, int64_t fallback);
+std::vector<int64_t> ints_attr(const ir::Node& n, const char* name,
+                               std::vector<int64_t> fallback);
+bool all_equal(const std::vector<int64_t>& v, int64_t x);
+
 ir::Attribute make_int_attr(const std::string& name, int64_t v);
 ir::Attribute make_float_attr(const std::string& name, float v);
 ir::Attribute make_floats_attr(const std::string& name, std::vector<float> v);
